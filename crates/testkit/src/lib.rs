@@ -1,0 +1,43 @@
+//! Real servers for tests: Redis and PostgreSQL from the machine's packages.
+//!
+//! Each test starts its own servers on free ports, with their data in a
+//! temporary directory, so tests never share state. A server is killed when
+//! its handle drops, and also (through the parent-death signal) when the test
+//! process dies without unwinding, so nothing is left running.
+
+mod postgres;
+mod process;
+mod redis;
+
+pub use crate::postgres::Postgres;
+pub use crate::process::free_port;
+pub use crate::redis::Redis;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// How long [`eventually`] waits by default: generous, since CI machines are slow.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+
+/// How often [`eventually`] looks again.
+const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Polls `probe` until it returns `Some`, and panics with `what` if that does
+/// not happen before `deadline`. Tests use it instead of fixed sleeps.
+pub async fn eventually<T, F, Fut>(what: &str, deadline: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            started.elapsed() < deadline,
+            "timed out after {deadline:?} waiting for {what}"
+        );
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}

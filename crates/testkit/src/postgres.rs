@@ -1,0 +1,161 @@
+//! A private PostgreSQL cluster per test.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use tempfile::TempDir;
+use tokio::process::Command;
+
+use crate::process::{Server, free_port, server_user};
+
+/// How long a fresh cluster may take to accept connections.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A real PostgreSQL server on a free loopback port, trusting local
+/// connections as `postgres`, with its data in a temporary directory.
+pub struct Postgres {
+    // Declared first so that it is killed before its directory is removed.
+    server: Server,
+    dir: TempDir,
+    port: u16,
+}
+
+impl Postgres {
+    /// Creates a fresh cluster and waits until it accepts connections.
+    pub async fn start() -> Postgres {
+        let dir = tempfile::Builder::new()
+            .prefix("testkit-postgres-")
+            .tempdir()
+            .expect("creating a temporary directory");
+        if let Some(user) = server_user() {
+            nix::unistd::chown(dir.path(), Some(user.uid), Some(user.gid))
+                .expect("handing the data directory to the server user");
+        }
+        init_cluster(&dir).await;
+        let port = free_port();
+        let server = spawn(port, &dir);
+        let postgres = Postgres { server, dir, port };
+        postgres.wait_ready().await;
+        postgres
+    }
+
+    /// A URL for `DATABASE_URL`, to the `postgres` database.
+    pub fn url(&self) -> String {
+        format!(
+            "postgres://postgres:postgres@127.0.0.1:{}/postgres",
+            self.port
+        )
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A connection for the test's own queries; its driver runs in the background.
+    pub async fn client(&self) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(&self.url(), tokio_postgres::NoTls)
+            .await
+            .expect("connecting to the test PostgreSQL");
+        tokio::spawn(connection);
+        client
+    }
+
+    /// Stops the server with a fast shutdown, as `docker stop` does.
+    pub async fn stop(&mut self) {
+        self.server.stop(Signal::SIGINT).await;
+    }
+
+    /// Starts the server again on the same port and data.
+    pub async fn start_again(&mut self) {
+        self.server = spawn(self.port, &self.dir);
+        self.wait_ready().await;
+    }
+
+    /// Stops and starts the server again.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.start_again().await;
+    }
+
+    async fn wait_ready(&self) {
+        let url = self.url();
+        let ready = async {
+            loop {
+                if let Ok((client, connection)) =
+                    tokio_postgres::connect(&url, tokio_postgres::NoTls).await
+                {
+                    let driver = tokio::spawn(connection);
+                    let ok = client.simple_query("SELECT 1").await.is_ok();
+                    drop(client);
+                    let _ = driver.await;
+                    if ok {
+                        return;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        tokio::time::timeout(READY_TIMEOUT, ready)
+            .await
+            .unwrap_or_else(|_| panic!("postgres on port {} did not start", self.port));
+    }
+}
+
+fn data_dir(dir: &TempDir) -> PathBuf {
+    dir.path().join("data")
+}
+
+async fn init_cluster(dir: &TempDir) {
+    let mut command = Command::new(pg_binary("initdb"));
+    command
+        .arg("-D")
+        .arg(data_dir(dir))
+        .args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"])
+        .args(["--no-instructions", "--locale=C.UTF-8"]);
+    if let Some(user) = server_user() {
+        command.uid(user.uid.as_raw()).gid(user.gid.as_raw());
+    }
+    let output = command
+        .output()
+        .await
+        .expect("running initdb (apt-get install postgresql)");
+    assert!(
+        output.status.success(),
+        "initdb failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn spawn(port: u16, dir: &TempDir) -> Server {
+    let mut command = Command::new(pg_binary("postgres"));
+    command
+        .arg("-D")
+        .arg(data_dir(dir))
+        .arg("-p")
+        .arg(port.to_string())
+        .arg("-k")
+        .arg(dir.path())
+        .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
+        .args(["-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+        .args(["-c", "max_connections=200"]);
+    Server::spawn("postgres", command)
+}
+
+/// Finds a server binary: Debian keeps them in /usr/lib/postgresql/<version>/bin,
+/// off the PATH; take the newest, else rely on the PATH.
+fn pg_binary(name: &str) -> PathBuf {
+    let newest = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("bin").join(name))
+        .filter(|path| path.exists())
+        .max_by_key(|path| {
+            path.components()
+                .nth(4)
+                .and_then(|c| c.as_os_str().to_str()?.parse::<u32>().ok())
+        });
+    newest.unwrap_or_else(|| PathBuf::from(name))
+}

@@ -1,0 +1,60 @@
+//! Logs and metrics, set up the same way in every service.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tracing_subscriber::EnvFilter;
+
+/// Latency buckets in seconds, fine at the low end where our services live.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// Batch size buckets, from single votes up to the worker's largest batch.
+const BATCH_BUCKETS: &[f64] = &[1.0, 10.0, 50.0, 100.0, 500.0, 1000.0, 2000.0, 5000.0];
+
+/// How often histogram samples are folded into their buckets, so that memory
+/// stays flat between scrapes under heavy load.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`). Calling it again
+/// is harmless, so tests and binaries can both call it.
+pub fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The process-wide Prometheus recorder, installed on first use. Several
+/// services in one test process share it.
+pub fn metrics() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
+                .and_then(|b| {
+                    b.set_buckets_for_metric(Matcher::Suffix("_size".into()), BATCH_BUCKETS)
+                })
+                .expect("bucket lists are not empty")
+                .build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may exist in a test process; ours still renders.
+            let _ = metrics::set_global_recorder(recorder);
+            let upkeep = handle.clone();
+            std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(UPKEEP_INTERVAL);
+                        upkeep.run_upkeep();
+                    }
+                })
+                .expect("spawning a thread at start-up");
+            handle
+        })
+        .clone()
+}
