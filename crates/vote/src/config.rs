@@ -1,0 +1,64 @@
+//! The vote service's settings, from the same variables as the original app.
+
+use std::time::Duration;
+
+use redis::aio::ConnectionManagerConfig;
+use voting::ballot::Options;
+use voting::config::{ConfigError, Env};
+use voting::service::ServiceConfig;
+
+/// How long connecting to Redis may take before the vote is refused with 503.
+const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// How long Redis may take to answer one batch. It answers in microseconds
+/// when healthy; past this the votes of the batch get 503.
+const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Settings of the vote service.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `PORT`.
+    pub port: u16,
+    /// `OPTION_A` and `OPTION_B`.
+    pub options: Options,
+    /// `REDIS_URL`.
+    pub redis: redis::Client,
+    /// The host name shown on the page, like the original's "Processed by".
+    pub hostname: String,
+}
+
+impl ServiceConfig for Config {
+    fn from_env(env: &Env) -> Result<Config, ConfigError> {
+        Ok(Config {
+            port: env.port()?,
+            options: env.options()?,
+            redis: env.redis()?,
+            hostname: hostname(),
+        })
+    }
+
+    fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Config {
+    /// A Redis connection that reconnects by itself. It is lazy, so the service
+    /// starts (and reports itself unhealthy) while Redis is still coming up.
+    pub(crate) fn redis_connection(&self) -> redis::aio::ConnectionManager {
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(REDIS_CONNECT_TIMEOUT))
+            .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(200));
+        redis::aio::ConnectionManager::new_lazy_with_config(self.redis.clone(), config)
+            .expect("a connection manager without a push sender is always valid")
+    }
+}
+
+fn hostname() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|name| name.into_string().ok())
+        .unwrap_or_else(|| "unknown".into())
+}

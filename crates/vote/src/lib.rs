@@ -1,0 +1,40 @@
+//! The vote page of the voting app.
+//!
+//! `GET /` shows the two options; `POST /` queues the vote with
+//! `RPUSH votes {"voter_id": …, "vote": …, "ts": …}` and answers only after
+//! Redis has accepted it. Concurrent votes are coalesced into one `RPUSH` by
+//! [`queue::VoteQueue`], which is what lets one process keep up with Redis.
+
+mod config;
+mod page;
+pub mod queue;
+mod routes;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use crate::config::Config;
+
+/// Why the vote service stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The HTTP server failed.
+    #[error("serving HTTP failed: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Serves the vote page on `listener` until `shutdown` is cancelled. Votes
+/// accepted before shutdown are all written to Redis before it returns.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
+    let (queue, writer) = queue::VoteQueue::start(config.redis_connection());
+    let state = routes::State::new(config, queue);
+    voting::http::serve(listener, routes::router(state), shutdown).await?;
+    // The router and its queue handles are gone: the writer flushes what is
+    // pending and stops.
+    writer.finish().await;
+    Ok(())
+}

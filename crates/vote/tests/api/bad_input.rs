@@ -1,0 +1,128 @@
+//! Anything that is not a vote gets a 4xx with a clear message, and nothing is queued.
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, COOKIE};
+
+use crate::helpers::{TestApp, spawn_app};
+
+async fn assert_refused(
+    app: &TestApp,
+    response: reqwest::Response,
+    status: StatusCode,
+    message: &str,
+) {
+    assert_eq!(response.status(), status);
+    let body = response.text().await.unwrap();
+    assert!(body.contains(message), "expected {message:?} in {body:?}");
+    assert!(app.queued().await.is_empty(), "a refused vote was queued");
+}
+
+#[tokio::test]
+async fn a_missing_vote_is_refused() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(&app.address)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("other=1")
+        .send()
+        .await
+        .unwrap();
+    assert_refused(&app, response, StatusCode::BAD_REQUEST, "`vote` is missing").await;
+}
+
+#[tokio::test]
+async fn an_unknown_option_is_refused() {
+    let app = spawn_app().await;
+    for vote in ["c", "A", "", "ab"] {
+        let response = app.post_vote(vote, Some("abc")).await;
+        assert_refused(&app, response, StatusCode::BAD_REQUEST, "unknown option").await;
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_vote_field_is_refused() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(&app.address)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("vote=a&vote=b")
+        .send()
+        .await
+        .unwrap();
+    assert_refused(&app, response, StatusCode::BAD_REQUEST, "duplicate field").await;
+}
+
+#[tokio::test]
+async fn bad_voter_ids_are_refused() {
+    let app = spawn_app().await;
+    let long = "a".repeat(65);
+    for (voter, message) in [
+        (long.as_str(), "longer than 64"),
+        ("not-hex", "lowercase hex"),
+        ("ABCDEF", "lowercase hex"),
+        ("", "empty"),
+    ] {
+        let response = app.post_vote("a", Some(voter)).await;
+        assert_refused(&app, response, StatusCode::BAD_REQUEST, message).await;
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(&app.address)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("vote=a&padding={}", "x".repeat(4096)))
+        .send()
+        .await
+        .unwrap();
+    assert_refused(
+        &app,
+        response,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "larger than 1024 bytes",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_is_refused() {
+    let app = spawn_app().await;
+    for content_type in ["application/json", "text/plain"] {
+        let response = app
+            .client
+            .post(&app.address)
+            .header(CONTENT_TYPE, content_type)
+            .header(COOKIE, "voter_id=abc")
+            .body(r#"{"vote":"a"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_refused(
+            &app,
+            response,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected a form",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_are_refused() {
+    let app = spawn_app().await;
+    let missing = app
+        .client
+        .get(format!("{}/nope", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let wrong = app.client.delete(&app.address).send().await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(app.queued().await.is_empty());
+}

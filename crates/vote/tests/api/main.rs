@@ -1,0 +1,6 @@
+//! Integration tests of the vote service against a real Redis.
+
+mod bad_input;
+mod helpers;
+mod queueing;
+mod redis_outage;
