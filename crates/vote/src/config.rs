@@ -2,13 +2,9 @@
 
 use std::time::Duration;
 
-use redis::aio::ConnectionManagerConfig;
 use voting::ballot::Options;
 use voting::config::{ConfigError, Env};
 use voting::service::ServiceConfig;
-
-/// How long connecting to Redis may take before the vote is refused with 503.
-const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// How long Redis may take to answer one batch. It answers in microseconds
 /// when healthy; past this the votes of the batch get 503.
@@ -43,16 +39,9 @@ impl ServiceConfig for Config {
 }
 
 impl Config {
-    /// A Redis connection that reconnects by itself. It is lazy, so the service
-    /// starts (and reports itself unhealthy) while Redis is still coming up.
+    /// A Redis connection that reconnects by itself.
     pub(crate) fn redis_connection(&self) -> redis::aio::ConnectionManager {
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(REDIS_CONNECT_TIMEOUT))
-            .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_millis(200));
-        redis::aio::ConnectionManager::new_lazy_with_config(self.redis.clone(), config)
-            .expect("a connection manager without a push sender is always valid")
+        voting::connect::redis(&self.redis, REDIS_RESPONSE_TIMEOUT)
     }
 }
 

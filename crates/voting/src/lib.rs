@@ -7,6 +7,7 @@
 
 pub mod ballot;
 pub mod config;
+pub mod connect;
 pub mod healthcheck;
 pub mod http;
 pub mod queue;

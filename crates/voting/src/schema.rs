@@ -31,16 +31,19 @@ const SCHEMA_SQL: &str = "
 
 /// Upserts a batch: `$1` voter ids, `$2` choices, `$3` timestamps, as arrays of
 /// equal length with no id twice. A row only moves to a newer vote, so when
-/// two workers race the last vote still wins. It notifies readers on commit.
+/// two workers race the last vote still wins. The same statement notifies
+/// readers with the number of rows changed; PostgreSQL delivers the
+/// notification when the statement's transaction commits, and not otherwise.
 pub const UPSERT_SQL: &str = "
-    INSERT INTO votes (id, vote, ts)
-    SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::bigint[])
-    ON CONFLICT (id) DO UPDATE SET vote = EXCLUDED.vote, ts = EXCLUDED.ts
-    WHERE votes.ts IS NULL OR votes.ts <= EXCLUDED.ts
+    WITH upserted AS (
+        INSERT INTO votes (id, vote, ts)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+        ON CONFLICT (id) DO UPDATE SET vote = EXCLUDED.vote, ts = EXCLUDED.ts
+        WHERE votes.ts IS NULL OR votes.ts <= EXCLUDED.ts
+        RETURNING 1
+    )
+    SELECT count(*) AS changed, pg_notify('votes_changed', count(*)::text) FROM upserted
 ";
-
-/// Notifies readers, sent with the batch's commit.
-pub const NOTIFY_SQL: &str = "NOTIFY votes_changed";
 
 /// The original result app's query; the result service runs it as is.
 pub const COUNT_SQL: &str = "SELECT vote, COUNT(id) AS count FROM votes GROUP BY vote";

@@ -1,0 +1,170 @@
+//! The worker's loop: take, read, commit, acknowledge; again.
+
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+use voting::connect::Backoff;
+use voting::queue::{DeadLetter, timestamp_micros};
+
+use crate::batch::Batch;
+use crate::queue::ReliableQueue;
+use crate::store::Store;
+use crate::{Error, heartbeat};
+
+/// The longest wait between attempts while Redis or PostgreSQL is down.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// After shutdown is asked for, how long the batch in hand may keep trying
+/// to commit. Docker kills a container 10 s after SIGTERM; the votes of a
+/// batch that could not commit in time stay held in Redis and are not lost.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+pub(crate) struct Worker {
+    queue: ReliableQueue,
+    store: Store,
+    batch_size: usize,
+}
+
+impl Worker {
+    pub(crate) fn new(queue: ReliableQueue, store: Store, batch_size: usize) -> Worker {
+        Worker {
+            queue,
+            store,
+            batch_size,
+        }
+    }
+
+    /// Processes votes until `shutdown`, then gives back what it still holds.
+    pub(crate) async fn run(mut self, shutdown: CancellationToken) -> Result<(), Error> {
+        if !heartbeat::claim(&self.queue, &shutdown).await {
+            return Ok(());
+        }
+        tracing::info!(
+            worker = self.queue.worker_id(),
+            batch_size = self.batch_size,
+            "processing votes"
+        );
+        let stop_beat = CancellationToken::new();
+        let id_lost = CancellationToken::new();
+        let beat = tokio::spawn({
+            let (queue, stop_beat, id_lost) =
+                (self.queue.clone(), stop_beat.clone(), id_lost.clone());
+            async move {
+                let outcome = heartbeat::keep_alive(queue, stop_beat).await;
+                if outcome.is_err() {
+                    id_lost.cancel();
+                }
+                outcome
+            }
+        });
+        self.process(&shutdown, &id_lost).await;
+        stop_beat.cancel();
+        // Another process owns this id's list now: leave it alone.
+        beat.await.expect("the heartbeat task does not panic")?;
+        match self.queue.release().await {
+            Ok(0) => {}
+            Ok(returned) => tracing::info!(votes = returned, "gave held votes back to the queue"),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not give held votes back; they stay held and will be recovered")
+            }
+        }
+        Ok(())
+    }
+
+    async fn process(&mut self, shutdown: &CancellationToken, id_lost: &CancellationToken) {
+        let mut backoff = Backoff::new(MAX_BACKOFF);
+        loop {
+            let taken = tokio::select! {
+                taken = self.queue.take(self.batch_size) => taken,
+                _ = shutdown.cancelled() => return,
+                _ = id_lost.cancelled() => return,
+            };
+            match taken {
+                Ok(messages) if messages.is_empty() => {}
+                Ok(messages) => {
+                    backoff.reset();
+                    if !self.commit(&messages, shutdown).await {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    metrics::counter!("worker_redis_errors_total").increment(1);
+                    tracing::warn!(error = %e, "cannot take votes from Redis");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff.next_delay()) => {}
+                        _ = shutdown.cancelled() => return,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Commits one take and acknowledges it. Returns false if shutdown came
+    /// and the grace period ran out before the batch could be committed.
+    #[tracing::instrument(skip_all, fields(taken = messages.len()))]
+    async fn commit(&mut self, messages: &[Vec<u8>], shutdown: &CancellationToken) -> bool {
+        let started = Instant::now();
+        let batch = Batch::read(messages, timestamp_micros);
+        let mut backoff = Backoff::new(MAX_BACKOFF);
+        let mut grace_ends: Option<Instant> = None;
+        let written = loop {
+            match self.store.write(&batch).await {
+                Ok(written) => break written,
+                Err(e) => {
+                    metrics::counter!("worker_db_errors_total").increment(1);
+                    tracing::warn!(error = %e, "cannot commit the batch; retrying");
+                }
+            }
+            let mut wait = backoff.next_delay();
+            if shutdown.is_cancelled() {
+                let ends = *grace_ends.get_or_insert_with(|| Instant::now() + SHUTDOWN_GRACE);
+                let left = ends.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    tracing::warn!(
+                        "shutting down with an uncommitted batch; its votes stay held in Redis"
+                    );
+                    return false;
+                }
+                wait = wait.min(left);
+            }
+            tokio::time::sleep(wait).await;
+        };
+
+        let worker = self.queue.worker_id().to_owned();
+        let at = timestamp_micros();
+        let dead: Vec<DeadLetter> = batch
+            .unusable
+            .iter()
+            .map(|u| (u.position, u.reason.clone()))
+            .chain(written.refused.iter().cloned())
+            .map(|(position, reason)| DeadLetter {
+                reason,
+                message: String::from_utf8_lossy(&messages[position]).into_owned(),
+                worker: worker.clone(),
+                at,
+            })
+            .collect();
+        for letter in &dead {
+            tracing::warn!(reason = %letter.reason, "moved an unusable message to the dead-letter list");
+        }
+        // If this fails the votes stay held; the next take returns them and
+        // they are written again, which changes nothing.
+        if let Err(e) = self.queue.acknowledge(batch.taken, &dead).await {
+            metrics::counter!("worker_redis_errors_total").increment(1);
+            tracing::warn!(error = %e, "cannot acknowledge the batch; it will be taken again");
+        }
+        let stored = batch.rows.len() - written.refused.len();
+        metrics::counter!("worker_votes_processed_total").increment(stored as u64);
+        metrics::counter!("worker_votes_superseded_total").increment(batch.superseded as u64);
+        metrics::counter!("worker_votes_dead_lettered_total").increment(dead.len() as u64);
+        metrics::histogram!("worker_batch_size").record(batch.taken as f64);
+        metrics::histogram!("worker_batch_seconds").record(started.elapsed().as_secs_f64());
+        tracing::debug!(
+            stored,
+            changed = written.changed,
+            dead = dead.len(),
+            "batch committed"
+        );
+        true
+    }
+}

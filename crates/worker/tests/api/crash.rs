@@ -1,0 +1,103 @@
+//! A worker killed with SIGKILL at any point loses no vote: a restarted
+//! worker takes its votes back, or another worker recovers them.
+
+use crate::helpers::{Backends, Load, assert_nothing_lost, vote, wait_rows_at_least};
+
+/// Starts a worker process, lets it take a batch and blocks that batch's
+/// commit on a row lock, then kills the worker mid-batch.
+async fn kill_mid_batch(backends: &Backends, voters: usize) {
+    let mut client = backends.postgres.client().await;
+    voting::schema::ensure(&mut client).await.unwrap();
+    client
+        .execute(
+            "INSERT INTO votes (id, vote, ts) VALUES ('blocker', 'a', 0)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let lock = client.transaction().await.unwrap();
+    lock.execute("SELECT 1 FROM votes WHERE id = 'blocker' FOR UPDATE", &[])
+        .await
+        .unwrap();
+
+    let mut worker = backends.worker_process("w1", 1000);
+    let mut messages = vec![vote("blocker", "b", 1)];
+    messages.extend((0..voters - 1).map(|i| vote(&format!("{i:x}"), "a", 1)));
+    backends.push(&messages).await;
+    testkit::eventually(
+        "the worker to hold a batch blocked on the lock",
+        testkit::DEFAULT_DEADLINE,
+        || async {
+            let held = backends.list_len("votes:processing:w1").await;
+            let waiting: i64 = backends
+                .postgres
+                .client()
+                .await
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            (held == voters && waiting > 0).then_some(())
+        },
+    )
+    .await;
+
+    worker.kill().await.unwrap();
+    assert_eq!(
+        backends.list_len("votes:processing:w1").await,
+        voters,
+        "the dead worker's votes are still held"
+    );
+    lock.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_restarted_worker_takes_back_its_votes() {
+    let backends = Backends::start().await;
+    kill_mid_batch(&backends, 500).await;
+    let _worker = backends.worker_process("w1", 1000);
+    let stored = backends.wait_stored(500).await;
+    assert_eq!(stored["blocker"], "b");
+    testkit::eventually(
+        "the held list to empty",
+        testkit::DEFAULT_DEADLINE,
+        || async { (backends.list_len("votes:processing:w1").await == 0).then_some(()) },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn another_worker_recovers_the_votes_of_a_killed_one() {
+    let backends = Backends::start().await;
+    kill_mid_batch(&backends, 500).await;
+    let worker = backends.worker("w2", 1000).await;
+    let stored = backends.wait_stored(500).await;
+    assert_eq!(stored["blocker"], "b");
+    testkit::eventually(
+        "the dead worker's list to be emptied",
+        testkit::DEFAULT_DEADLINE,
+        || async { (backends.list_len("votes:processing:w1").await == 0).then_some(()) },
+    )
+    .await;
+    worker.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn killing_the_worker_repeatedly_under_load_loses_no_acknowledged_vote() {
+    let backends = Backends::start().await;
+    let service = backends.vote_service().await;
+    let load = Load::start(&service, 8);
+    let mut rows = 0;
+    for _ in 0..4 {
+        let mut worker = backends.worker_process("w1", 200);
+        rows += 200;
+        wait_rows_at_least(&backends, rows).await;
+        worker.kill().await.unwrap();
+    }
+    let acknowledged = load.finish().await;
+    let _worker = backends.worker_process("w1", 200);
+    assert_nothing_lost(&backends, &acknowledged).await;
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the worker against real Redis and PostgreSQL.
+
+mod crash;
+mod dead_letters;
+mod helpers;
+mod moving_votes;
+mod outages;
+mod two_workers;

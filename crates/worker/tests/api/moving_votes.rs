@@ -1,0 +1,120 @@
+//! Votes move from the queue into the table, the latest of each voter wins,
+//! and the original app's messages are understood.
+
+use crate::helpers::{Backends, vote};
+
+#[tokio::test]
+async fn queued_votes_end_up_in_the_table() {
+    let backends = Backends::start().await;
+    let worker = backends.worker("w1", 100).await;
+    let messages: Vec<String> = (0..1000)
+        .map(|i| vote(&format!("{i:x}"), ["a", "b"][i % 2], 1))
+        .collect();
+    backends.push(&messages).await;
+    let stored = backends.wait_stored(1000).await;
+    assert_eq!(stored.values().filter(|v| *v == "a").count(), 500);
+    assert_eq!(backends.list_len("votes:processing:w1").await, 0);
+    worker.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_changed_vote_replaces_the_first() {
+    let backends = Backends::start().await;
+    let worker = backends.worker("w1", 10).await;
+    backends.push(&[vote("v", "a", 1)]).await;
+    assert_eq!(backends.wait_stored(1).await["v"], "a");
+    backends.push(&[vote("v", "b", 2)]).await;
+    testkit::eventually("the changed vote", testkit::DEFAULT_DEADLINE, || async {
+        (backends.stored().await.get("v").map(String::as_str) == Some("b")).then_some(())
+    })
+    .await;
+    // A late message with an older time does not undo it.
+    backends
+        .push(&[vote("v", "a", 1), vote("marker", "a", 3)])
+        .await;
+    let stored = backends.wait_stored(2).await;
+    assert_eq!(stored["v"], "b");
+    worker.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_original_vote_apps_messages_are_stored() {
+    let backends = Backends::start().await;
+    let worker = backends.worker("w1", 10).await;
+    backends
+        .push(&[
+            r#"{"voter_id": "6c3b0e2ffa1ba2f", "vote": "a"}"#.into(),
+            r#"{"voter_id": "6c3b0e2ffa1ba2f", "vote": "b"}"#.into(),
+            r#"{"voter_id": "1f2e", "vote": "a"}"#.into(),
+        ])
+        .await;
+    let stored = backends.wait_stored(2).await;
+    assert_eq!(stored["6c3b0e2ffa1ba2f"], "b", "the last one queued wins");
+    worker.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_table_keeps_the_original_schema() {
+    let backends = Backends::start().await;
+    let worker = backends.worker("w1", 10).await;
+    backends.push(&[vote("v", "a", 1)]).await;
+    backends.wait_stored(1).await;
+    let client = backends.postgres.client().await;
+    // What the original result app runs, unchanged.
+    let rows = client
+        .query(
+            "SELECT vote, COUNT(id) AS count FROM votes GROUP BY vote",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    let columns: Vec<(String, String, String)> = client
+        .query(
+            "SELECT column_name::text, data_type::text, is_nullable::text FROM information_schema.columns
+             WHERE table_name = 'votes' ORDER BY ordinal_position",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        columns[0],
+        ("id".into(), "character varying".into(), "NO".into())
+    );
+    assert_eq!(
+        columns[1],
+        ("vote".into(), "character varying".into(), "NO".into())
+    );
+    worker.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_finishes_the_batch_and_holds_nothing() {
+    let backends = Backends::start().await;
+    let worker = backends.worker("w1", 5000).await;
+    let messages: Vec<String> = (0..20_000)
+        .map(|i| vote(&format!("{i:x}"), "a", 1))
+        .collect();
+    backends.push(&messages).await;
+    testkit::eventually(
+        "the worker to start on the queue",
+        testkit::DEFAULT_DEADLINE,
+        || async { (backends.list_len("votes").await < 20_000).then_some(()) },
+    )
+    .await;
+    worker.stop().await.unwrap();
+    let left = backends.list_len("votes").await;
+    assert_eq!(
+        backends.list_len("votes:processing:w1").await,
+        0,
+        "nothing stays held"
+    );
+    assert_eq!(
+        backends.stored().await.len() + left,
+        20_000,
+        "every vote is stored or still queued"
+    );
+}
