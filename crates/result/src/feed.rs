@@ -1,0 +1,363 @@
+//! The live tally: one task keeps a PostgreSQL connection, listens for
+//! `votes_changed`, recounts, and publishes the counts to every reader.
+//!
+//! Readers never touch the database. They hold a [`Feed`], whose watch
+//! channels always have the last known tally and the database's state, so a
+//! page, an API call or ten thousand event streams cost no query, and a
+//! PostgreSQL outage only makes the numbers stale.
+//!
+//! Recounts are coalesced: one query runs at a time, and any notifications
+//! that arrive meanwhile cause exactly one more. A periodic refresh catches
+//! changes from writers that never notify (the original worker).
+
+use std::convert::Infallible;
+use std::future::poll_fn;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, sleep, sleep_until, timeout};
+use tokio_postgres::tls::NoTlsStream;
+use tokio_postgres::{AsyncMessage, Client, Connection, NoTls, Socket, Statement};
+use tokio_util::sync::CancellationToken;
+use voting::schema::{self, CHANGED_CHANNEL, COUNT_SQL};
+use voting::tally::Tally;
+
+use crate::snapshot::Snapshot;
+
+/// The first pause after the database fails: short, since most outages
+/// are restarts that take a second or two.
+const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
+
+/// The longest pause between attempts, so the page is live again within a
+/// couple of seconds of the database coming back.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// How long connecting, preparing or counting may take before the database
+/// counts as unreachable; a dead peer that sends no reset would otherwise
+/// keep `/healthz` green forever.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What `/healthz` reports before the first connection succeeds.
+const NOT_CONNECTED: &str = "not connected yet";
+
+/// Why the feed lost (or never had) its database.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    /// The connection could not be opened.
+    #[error("cannot connect to PostgreSQL: {0}")]
+    Connect(#[source] tokio_postgres::Error),
+    /// The `votes` table could not be made sure of.
+    #[error("cannot create the votes table: {0}")]
+    Schema(#[source] tokio_postgres::Error),
+    /// `LISTEN votes_changed` or preparing the count failed.
+    #[error("cannot listen for vote changes: {0}")]
+    Listen(#[source] tokio_postgres::Error),
+    /// The count query failed.
+    #[error("counting the votes failed: {0}")]
+    Count(#[source] tokio_postgres::Error),
+    /// A step took longer than [`QUERY_TIMEOUT`].
+    #[error("PostgreSQL did not answer within {QUERY_TIMEOUT:?} while {0}")]
+    Timeout(&'static str),
+    /// The connection broke.
+    #[error("lost the PostgreSQL connection: {0}")]
+    Lost(#[source] tokio_postgres::Error),
+    /// The server closed the connection.
+    #[error("PostgreSQL closed the connection")]
+    Closed,
+}
+
+/// What readers hold: the last known tally and whether the database is
+/// reachable. Cloning it is cheap.
+#[derive(Debug, Clone)]
+pub(crate) struct Feed {
+    tally: watch::Receiver<Option<Snapshot>>,
+    db_error: watch::Receiver<Option<String>>,
+}
+
+impl Feed {
+    /// The last known tally, or `None` before the first count.
+    pub(crate) fn current(&self) -> Option<Snapshot> {
+        self.tally.borrow().clone()
+    }
+
+    /// A receiver that sees every later change; its channel closes when
+    /// the feed stops, which ends the event streams on shutdown.
+    pub(crate) fn subscribe(&self) -> watch::Receiver<Option<Snapshot>> {
+        self.tally.clone()
+    }
+
+    /// `Ok` while the feed is connected, otherwise the last error.
+    pub(crate) fn db_health(&self) -> Result<(), String> {
+        match &*self.db_error.borrow() {
+            None => Ok(()),
+            Some(error) => Err(error.clone()),
+        }
+    }
+}
+
+/// Starts the feed task. It runs until `stop` is cancelled, then drops its
+/// senders so every subscriber's stream ends.
+pub(crate) fn spawn(
+    database: tokio_postgres::Config,
+    refresh: Duration,
+    stop: CancellationToken,
+) -> (Feed, JoinHandle<()>) {
+    let (tally_tx, tally) = watch::channel(None);
+    let (db_tx, db_error) = watch::channel(Some(NOT_CONNECTED.to_owned()));
+    let publisher = Publisher {
+        tally: tally_tx,
+        db_error: db_tx,
+    };
+    let task = tokio::spawn(async move {
+        tokio::select! {
+            () = stop.cancelled() => {}
+            never = keep_connected(&publisher, &database, refresh) => match never {},
+        }
+        tracing::debug!("tally feed stopped");
+    });
+    (Feed { tally, db_error }, task)
+}
+
+/// The sending halves of the feed, owned by its task alone.
+struct Publisher {
+    tally: watch::Sender<Option<Snapshot>>,
+    db_error: watch::Sender<Option<String>>,
+}
+
+impl Publisher {
+    /// Publishes a fresh count; readers are woken only if it differs.
+    fn publish(&self, tally: Tally) {
+        let changed = self.tally.send_if_modified(|current| match current {
+            Some(snapshot) if snapshot.tally() == tally => false,
+            _ => {
+                *current = Some(Snapshot::new(tally));
+                true
+            }
+        });
+        if changed {
+            metrics::counter!("result_tally_changes_total").increment(1);
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        metrics::gauge!("result_tally_refreshed_timestamp_seconds").set(now.as_secs_f64());
+    }
+
+    fn healthy(&self) {
+        self.db_error
+            .send_if_modified(|error| error.take().is_some());
+        metrics::gauge!("result_db_up").set(1.0);
+    }
+
+    fn unhealthy(&self, error: &FeedError) {
+        self.db_error.send_replace(Some(error.to_string()));
+        metrics::gauge!("result_db_up").set(0.0);
+        metrics::counter!("result_db_errors_total").increment(1);
+    }
+}
+
+/// Connects, serves a session until it fails, backs off, and again.
+async fn keep_connected(
+    publisher: &Publisher,
+    database: &tokio_postgres::Config,
+    refresh: Duration,
+) -> Infallible {
+    let mut backoff = Backoff::default();
+    loop {
+        let error = session(publisher, database, refresh, &mut backoff).await;
+        publisher.unhealthy(&error);
+        let pause = backoff.next_pause();
+        tracing::warn!(error = %error, retry_in = ?pause, "database unavailable; serving the last known tally");
+        sleep(pause).await;
+    }
+}
+
+/// One connection's life: set up, count, then recount on every
+/// notification and refresh until something fails.
+#[tracing::instrument(skip_all)]
+async fn session(
+    publisher: &Publisher,
+    database: &tokio_postgres::Config,
+    refresh: Duration,
+    backoff: &mut Backoff,
+) -> FeedError {
+    let (mut client, mut connection) = match timeout(QUERY_TIMEOUT, database.connect(NoTls)).await {
+        Err(_) => return FeedError::Timeout("connecting"),
+        Ok(Err(e)) => return FeedError::Connect(e),
+        Ok(Ok(pair)) => pair,
+    };
+    let changed = Notify::new();
+    tokio::select! {
+        error = drive(&mut connection, &changed) => error,
+        outcome = follow(&mut client, &changed, publisher, refresh, backoff) => match outcome {
+            Err(error) => error,
+            Ok(never) => match never {},
+        },
+    }
+}
+
+/// Counts once connected, then on every notification and at least every
+/// `refresh`, until a query fails.
+async fn follow(
+    client: &mut Client,
+    changed: &Notify,
+    publisher: &Publisher,
+    refresh: Duration,
+    backoff: &mut Backoff,
+) -> Result<Infallible, FeedError> {
+    let count = set_up(client).await?;
+    recount(client, &count, publisher, Trigger::Connect).await?;
+    publisher.healthy();
+    backoff.reset();
+    tracing::info!("connected; listening for vote changes");
+    loop {
+        let trigger = tokio::select! {
+            () = changed.notified() => Trigger::Notify,
+            () = sleep_until(Instant::now() + refresh) => Trigger::Refresh,
+        };
+        recount(client, &count, publisher, trigger).await?;
+    }
+}
+
+/// Makes sure the table exists, listens, and prepares the count once per
+/// connection, saving a round trip on every recount.
+async fn set_up(client: &mut Client) -> Result<Statement, FeedError> {
+    timeout(QUERY_TIMEOUT, schema::ensure(client))
+        .await
+        .map_err(|_| FeedError::Timeout("creating the votes table"))?
+        .map_err(FeedError::Schema)?;
+    let listen = format!("LISTEN {CHANGED_CHANNEL}");
+    timeout(QUERY_TIMEOUT, async {
+        client.batch_execute(&listen).await?;
+        client.prepare(COUNT_SQL).await
+    })
+    .await
+    .map_err(|_| FeedError::Timeout("listening"))?
+    .map_err(FeedError::Listen)
+}
+
+/// Why a recount ran, as a metric label.
+#[derive(Debug, Clone, Copy)]
+enum Trigger {
+    Connect,
+    Notify,
+    Refresh,
+}
+
+impl Trigger {
+    fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Connect => "connect",
+            Trigger::Notify => "notify",
+            Trigger::Refresh => "refresh",
+        }
+    }
+}
+
+/// Runs the original app's count and publishes the result.
+async fn recount(
+    client: &Client,
+    count: &Statement,
+    publisher: &Publisher,
+    trigger: Trigger,
+) -> Result<(), FeedError> {
+    let started = std::time::Instant::now();
+    let rows = timeout(QUERY_TIMEOUT, client.query(count, &[]))
+        .await
+        .map_err(|_| FeedError::Timeout("counting the votes"))?
+        .map_err(FeedError::Count)?;
+    let mut counts = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let vote: &str = row.try_get(0).map_err(FeedError::Count)?;
+        let count: i64 = row.try_get(1).map_err(FeedError::Count)?;
+        counts.push((vote, count));
+    }
+    let tally = Tally::from_rows(counts);
+    metrics::counter!("result_recounts_total", "trigger" => trigger.as_str()).increment(1);
+    metrics::histogram!("result_recount_duration_seconds").record(started.elapsed().as_secs_f64());
+    tracing::trace!(?trigger, a = tally.a, b = tally.b, "recounted");
+    publisher.publish(tally);
+    Ok(())
+}
+
+/// Polls the connection: it carries the queries' replies and the
+/// notifications. Each `votes_changed` leaves one permit in `changed`, so a
+/// burst that lands during a recount causes one more recount, not many.
+async fn drive(connection: &mut Connection<Socket, NoTlsStream>, changed: &Notify) -> FeedError {
+    loop {
+        match poll_fn(|cx| connection.poll_message(cx)).await {
+            Some(Ok(AsyncMessage::Notification(note))) if note.channel() == CHANGED_CHANNEL => {
+                metrics::counter!("result_notifications_total").increment(1);
+                changed.notify_one();
+            }
+            Some(Ok(AsyncMessage::Notice(notice))) => {
+                tracing::debug!(notice = %notice.message(), "PostgreSQL notice");
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return FeedError::Lost(e),
+            None => return FeedError::Closed,
+        }
+    }
+}
+
+/// Exponential backoff between reconnection attempts, capped at
+/// [`MAX_BACKOFF`].
+#[derive(Debug)]
+struct Backoff {
+    next: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Backoff {
+        Backoff {
+            next: INITIAL_BACKOFF,
+        }
+    }
+}
+
+impl Backoff {
+    fn next_pause(&mut self) -> Duration {
+        let pause = self.next;
+        self.next = (self.next * 2).min(MAX_BACKOFF);
+        pause
+    }
+
+    fn reset(&mut self) {
+        self.next = INITIAL_BACKOFF;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap_and_resets() {
+        let mut backoff = Backoff::default();
+        let pauses: Vec<_> = (0..8).map(|_| backoff.next_pause()).collect();
+        assert_eq!(pauses[0], INITIAL_BACKOFF);
+        assert_eq!(pauses[1], INITIAL_BACKOFF * 2);
+        assert!(pauses.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(pauses[7], MAX_BACKOFF);
+        backoff.reset();
+        assert_eq!(backoff.next_pause(), INITIAL_BACKOFF);
+    }
+
+    #[tokio::test]
+    async fn readers_are_woken_only_when_the_counts_change() {
+        let (tally_tx, mut tally) = watch::channel(None);
+        let (db_error, _) = watch::channel(None);
+        let publisher = Publisher {
+            tally: tally_tx,
+            db_error,
+        };
+        publisher.publish(Tally { a: 1, b: 2 });
+        assert!(tally.has_changed().unwrap());
+        tally.borrow_and_update();
+        publisher.publish(Tally { a: 1, b: 2 });
+        assert!(!tally.has_changed().unwrap());
+        publisher.publish(Tally { a: 2, b: 2 });
+        assert!(tally.has_changed().unwrap());
+    }
+}

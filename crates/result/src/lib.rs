@@ -1,0 +1,100 @@
+//! The result service: live percentages of the vote, pushed to browsers.
+//!
+//! A single feed task listens for the worker's `votes_changed` notifications
+//! on PostgreSQL, recounts with the original app's query and publishes the
+//! tally through a watch channel. The page, `/api/results` and every
+//! `/events` stream read that channel, so the database sees one query per
+//! change however many people watch, and a database outage only makes the
+//! numbers stale while `/healthz` reports it.
+
+mod config;
+mod events;
+mod feed;
+mod page;
+mod routes;
+mod snapshot;
+
+pub use crate::config::{
+    Config, DEFAULT_MAX_SSE_CLIENTS, DEFAULT_REFRESH_INTERVAL, MAX_REFRESH_INTERVAL,
+    MIN_REFRESH_INTERVAL,
+};
+pub use crate::feed::FeedError;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::routes::AppState;
+
+/// Why the service stopped other than by a requested shutdown.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The HTTP server failed (accepting connections, most likely).
+    #[error("serving HTTP failed: {0}")]
+    Serve(#[source] std::io::Error),
+    /// The tally feed task panicked; the numbers could no longer change.
+    #[error("the tally feed stopped unexpectedly: {0}")]
+    Feed(#[source] tokio::task::JoinError),
+}
+
+/// Serves the result page on `listener` until `shutdown` is cancelled.
+///
+/// It starts without the database and keeps reconnecting to it, so it can
+/// start before PostgreSQL and survive its restarts. On shutdown the event
+/// streams end at once and requests in flight finish.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
+    describe_metrics();
+    // A child token, so a failing server stops the feed without cancelling
+    // the caller's token.
+    let stop = shutdown.child_token();
+    let (feed, feed_task) = feed::spawn(config.database, config.refresh_interval, stop.clone());
+    let state = AppState::new(feed, config.options, config.max_sse_clients);
+    let served = voting::http::serve(listener, routes::router(state), stop.clone()).await;
+    stop.cancel();
+    feed_task.await.map_err(Error::Feed)?;
+    served.map_err(Error::Serve)
+}
+
+/// Installs the Prometheus recorder now (it is otherwise installed at the
+/// first scrape, and whatever was recorded before it would be lost) and
+/// documents our metrics.
+fn describe_metrics() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    voting::telemetry::metrics();
+    describe_gauge!("result_sse_clients", "Open /events streams.");
+    describe_counter!(
+        "result_sse_refused_total",
+        "/events requests refused because MAX_SSE_CLIENTS streams were open."
+    );
+    describe_counter!(
+        "result_recounts_total",
+        "Count queries run, by trigger: connect, notify or refresh."
+    );
+    describe_histogram!(
+        "result_recount_duration_seconds",
+        "How long the count query took."
+    );
+    describe_counter!(
+        "result_notifications_total",
+        "votes_changed notifications received."
+    );
+    describe_counter!(
+        "result_tally_changes_total",
+        "Recounts whose tally differed from the last, pushed to clients."
+    );
+    describe_gauge!(
+        "result_tally_refreshed_timestamp_seconds",
+        "Unix time of the last successful count; time() minus it is the tally's age."
+    );
+    describe_gauge!(
+        "result_db_up",
+        "1 while the feed holds a working PostgreSQL connection."
+    );
+    describe_counter!(
+        "result_db_errors_total",
+        "Times the PostgreSQL connection failed or could not be made."
+    );
+}

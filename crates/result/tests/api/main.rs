@@ -1,0 +1,13 @@
+//! Integration tests of the result service against a real PostgreSQL. The
+//! worker is played by the tests: they insert into `votes` and send
+//! `NOTIFY votes_changed` as it does after each batch.
+
+mod helpers;
+
+mod api;
+mod config;
+mod events;
+mod page;
+mod refresh;
+mod restart;
+mod shutdown;
