@@ -1,4 +1,5 @@
-//! Real servers for tests: Redis and PostgreSQL from the machine's packages.
+//! Real servers for tests: Redis, PostgreSQL and a Docker registry from the
+//! machine's packages.
 //!
 //! Each test starts its own servers on free ports, with their data in a
 //! temporary directory, so tests never share state. A server is killed when
@@ -8,10 +9,12 @@
 mod postgres;
 mod process;
 mod redis;
+mod registry;
 
 pub use crate::postgres::Postgres;
 pub use crate::process::free_port;
 pub use crate::redis::Redis;
+pub use crate::registry::{Credentials, Registry};
 
 use std::future::Future;
 use std::time::{Duration, Instant};

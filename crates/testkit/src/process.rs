@@ -39,12 +39,17 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    /// Starts `command`, tied to this process: it gets SIGKILL if the test
-    /// process dies, and on drop.
+    /// Starts `command` as the server user (see [`server_user`]), tied to
+    /// this process: it gets SIGKILL if the test process dies, and on drop.
     pub(crate) fn spawn(name: &'static str, mut command: Command) -> Server {
         if let Some(user) = server_user() {
             command.uid(user.uid.as_raw()).gid(user.gid.as_raw());
         }
+        Server::spawn_as_self(name, command)
+    }
+
+    /// Like [`Server::spawn`], as the current user.
+    pub(crate) fn spawn_as_self(name: &'static str, mut command: Command) -> Server {
         command
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -29,3 +29,23 @@ async fn postgres_keeps_its_data_across_a_restart() {
         .unwrap();
     assert_eq!(row.get::<_, i64>(0), 1);
 }
+
+#[tokio::test]
+async fn the_registry_answers_and_asks_for_credentials_when_told() {
+    let open = testkit::Registry::start().await;
+    let status = |host: String| async move {
+        let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        stream
+            .write_all(format!("GET /v2/ HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        response.split_whitespace().nth(1).unwrap().to_owned()
+    };
+    assert_eq!(status(open.host()).await, "200");
+    let locked = testkit::Registry::start_with_auth("ci", "s3cret").await;
+    assert_eq!(status(locked.host()).await, "401");
+    assert_eq!(locked.credentials().unwrap().username, "ci");
+}
