@@ -1,0 +1,185 @@
+//! Offline base images: a debootstrapped Debian imported into Docker, and
+//! stand-ins for third-party images built on it from the recipes in
+//! `deploy/docker/bases/` (`<recipe>.Dockerfile` plus its `<recipe>-*` files).
+//! Each is rebuilt only when its recipe (or the Debian image) changes.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Stdio;
+
+use bollard::Docker;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::docker::images::{self, BuildRequest};
+use crate::error::{Error, Result};
+use crate::manifest::Bases;
+use crate::progress::Progress;
+
+/// Label holding the hash of the recipe a stand-in was built from.
+pub const RECIPE_LABEL: &str = "muelle.recipe.hash";
+
+/// The local tag of a recipe's image, e.g. `muelle/redis:bookworm`.
+pub fn tag(bases: &Bases, recipe: &str) -> String {
+    format!("muelle/{recipe}:{}", bases.suite)
+}
+
+/// Makes sure the debootstrapped Debian image exists; returns its id.
+pub async fn ensure_debian(docker: &Docker, bases: &Bases, progress: &Progress, force: bool) -> Result<String> {
+    let tag = tag(bases, "debian");
+    if !force {
+        if let Some(image) = images::inspect(docker, &tag).await? {
+            return Ok(image.id);
+        }
+    }
+    let task = progress.task(format!("debootstrap Debian {} into {tag}", bases.suite));
+    let outcome = debootstrap_and_import(docker, bases, &tag, &task).await;
+    match outcome {
+        Ok(()) => task.done("imported"),
+        Err(e) => {
+            task.fail();
+            return Err(e);
+        }
+    }
+    let image = images::inspect(docker, &tag).await?.ok_or_else(|| Error::Build {
+        what: tag.clone(),
+        message: "the import left no image".into(),
+    })?;
+    Ok(image.id)
+}
+
+async fn debootstrap_and_import(docker: &Docker, bases: &Bases, tag: &str, task: &crate::progress::Task) -> Result<()> {
+    let what = || tag.to_owned();
+    let debootstrap = ["/usr/sbin/debootstrap", "/sbin/debootstrap", "/usr/bin/debootstrap"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .ok_or_else(|| Error::Build {
+            what: what(),
+            message: "debootstrap is not installed: apt-get install debootstrap (or pull the official images)".into(),
+        })?;
+    if !nix::unistd::geteuid().is_root() {
+        return Err(Error::Build {
+            what: what(),
+            message: "debootstrap needs root: run `sudo muelle bases` once".into(),
+        });
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("muelle-rootfs-")
+        .tempdir()
+        .map_err(Error::io("make a folder for debootstrap"))?;
+    let mut child = tokio::process::Command::new(debootstrap)
+        .args(["--variant=minbase", &bases.suite])
+        .arg(dir.path())
+        .arg(&bases.mirror)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(Error::io("run debootstrap"))?;
+    let stdout = child.stdout.take().map(BufReader::new);
+    let mut last = String::new();
+    if let Some(stdout) = stdout {
+        let mut lines = stdout.lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            task.status(&line);
+            last = line;
+        }
+    }
+    let output = child.wait_with_output().await.map_err(Error::io("run debootstrap"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(Error::Build {
+            what: what(),
+            message: format!("debootstrap failed: {} {}", last, stderr.trim()).trim().to_owned(),
+        });
+    }
+    // Package caches would only make the image bigger; apt-get update refills lists.
+    for cache in ["var/cache/apt/archives", "var/lib/apt/lists"] {
+        if let Ok(entries) = std::fs::read_dir(dir.path().join(cache)) {
+            for entry in entries.flatten() {
+                if entry.path().is_file() {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+    }
+    task.status("importing the root file system");
+    let mut tar = tokio::process::Command::new("tar")
+        .args(["--numeric-owner", "-C"])
+        .arg(dir.path())
+        .args(["-c", "."])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(Error::io("run tar"))?;
+    let stdout = tar.stdout.take().ok_or_else(|| Error::Build {
+        what: what(),
+        message: "tar gave no output".into(),
+    })?;
+    let stream = tokio_util::io::ReaderStream::new(stdout);
+    images::import(docker, tag, Box::pin(stream), &["CMD [\"bash\"]"]).await?;
+    let status = tar.wait().await.map_err(Error::io("run tar"))?;
+    if !status.success() {
+        return Err(Error::Build {
+            what: what(),
+            message: format!("tar of the root file system failed ({status})"),
+        });
+    }
+    Ok(())
+}
+
+/// The files of a recipe as a build context: the Dockerfile and its `<recipe>-*` files.
+pub fn recipe_context(dir: &Path, recipe: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    let dockerfile = dir.join(format!("{recipe}.Dockerfile"));
+    let read = |path: &Path| std::fs::read(path).map_err(Error::io(format!("read {}", path.display())));
+    let mut files = vec![("Dockerfile".to_owned(), read(&dockerfile)?)];
+    let prefix = format!("{recipe}-");
+    let mut extra: Vec<_> = std::fs::read_dir(dir)
+        .map_err(Error::io(format!("read {}", dir.display())))?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix) && e.path().is_file())
+        .map(|e| e.path())
+        .collect();
+    extra.sort();
+    for path in extra {
+        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        files.push((name, read(&path)?));
+    }
+    Ok(files)
+}
+
+/// Makes sure the stand-in built from `recipe` is current; returns its tag.
+pub async fn ensure(docker: &Docker, root: &Path, bases: &Bases, recipe: &str, progress: &Progress, force: bool) -> Result<String> {
+    let debian = ensure_debian(docker, bases, progress, false).await?;
+    let files = recipe_context(&root.join(&bases.dir), recipe)?;
+    let mut hasher = Sha256::new();
+    hasher.update(debian.as_bytes());
+    for (name, bytes) in &files {
+        hasher.update(name.as_bytes());
+        hasher.update(bytes);
+    }
+    let hash = hex::encode(&hasher.finalize()[..8]);
+    let tag = tag(bases, recipe);
+    if !force {
+        if let Some(image) = images::inspect(docker, &tag).await? {
+            if image.labels.get(RECIPE_LABEL) == Some(&hash) {
+                return Ok(tag);
+            }
+        }
+    }
+    let task = progress.task(format!("build {tag} from Debian packages"));
+    let request = BuildRequest {
+        tag: &tag,
+        context: crate::context::tar(&files)?,
+        args: HashMap::from([("DEBIAN_IMAGE".to_owned(), self::tag(bases, "debian"))]),
+        labels: HashMap::from([(RECIPE_LABEL.to_owned(), hash)]),
+    };
+    match images::build(docker, request, &mut |line| task.status(line)).await {
+        Ok(()) => task.done("built"),
+        Err(e) => {
+            task.fail();
+            return Err(e);
+        }
+    }
+    Ok(tag)
+}

@@ -1,0 +1,101 @@
+//! The command line: global options and one variant per subcommand.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// From a laptop to a monitored Docker Swarm.
+#[derive(Debug, Parser)]
+#[command(name = "muelle", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The manifest (default: the nearest muelle.toml upwards).
+    #[arg(long, short = 'f', global = true, env = "MUELLE_MANIFEST")]
+    pub manifest: Option<PathBuf>,
+    /// Project name for containers, networks and volumes (default: the manifest's).
+    #[arg(long, short = 'p', global = true, env = "MUELLE_PROJECT")]
+    pub project_name: Option<String>,
+    /// Extra label KEY=VALUE on everything muelle creates (repeatable).
+    #[arg(long = "label", global = true, env = "MUELLE_LABELS", value_delimiter = ',')]
+    pub labels: Vec<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build what changed and start services or groups, waiting until healthy.
+    Up(UpArgs),
+    /// Stop and remove services or groups, keeping their data volumes.
+    Down(DownArgs),
+    /// Delete the app's data (the votes), and nothing else.
+    Reset(ResetArgs),
+    /// Show the project's containers.
+    Ps,
+    /// Show a service's output, or every service's.
+    Logs(LogsArgs),
+    /// Build the offline base images (Debian, runtime, Redis, PostgreSQL).
+    Bases(BasesArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// `muelle up`.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Services or groups (default: all).
+    pub targets: Vec<String>,
+    /// Keep running, rebuilding and restarting a service when its sources change.
+    #[arg(long, short = 'w')]
+    pub watch: bool,
+}
+
+/// `muelle down`.
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Services or groups (default: all, with the project's networks).
+    pub targets: Vec<String>,
+}
+
+/// `muelle reset`.
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Start the whole app afterwards.
+    #[arg(long)]
+    pub up: bool,
+}
+
+/// `muelle logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The service (default: all).
+    pub service: Option<String>,
+    /// Keep printing new output.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Only the last N lines of each.
+    #[arg(long)]
+    pub tail: Option<usize>,
+}
+
+/// `muelle bases`.
+#[derive(Debug, Args)]
+pub struct BasesArgs {
+    /// Rebuild even when the images are current.
+    #[arg(long)]
+    pub force: bool,
+    /// Debian mirror (default: the manifest's).
+    #[arg(long, env = "MUELLE_DEBIAN_MIRROR")]
+    pub mirror: Option<String>,
+}
+
+/// `muelle completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}

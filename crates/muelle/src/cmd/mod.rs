@@ -1,0 +1,55 @@
+//! One module per subcommand, each with `run(args, ctx)`.
+
+mod bases;
+mod completions;
+mod down;
+mod logs;
+mod ps;
+mod reset;
+mod up;
+
+use std::path::PathBuf;
+
+use crate::cli::{Cli, Command};
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::project::{Project, Selection};
+
+/// What every command gets: how the project was selected, and the progress display.
+pub struct Ctx {
+    /// Manifest, project name and labels from the command line.
+    pub selection: Selection,
+    /// The working directory.
+    pub cwd: PathBuf,
+    /// Progress on stderr.
+    pub progress: Progress,
+}
+
+impl Ctx {
+    /// Loads the selected project.
+    pub fn project(&self) -> Result<Project> {
+        Project::load(&self.selection, &self.cwd)
+    }
+}
+
+/// Runs the parsed command line.
+pub async fn dispatch(cli: Cli) -> Result<()> {
+    let ctx = Ctx {
+        selection: Selection {
+            manifest: cli.manifest,
+            project_name: cli.project_name,
+            labels: cli.labels,
+        },
+        cwd: std::env::current_dir().map_err(Error::io("read the working directory"))?,
+        progress: Progress::new(),
+    };
+    match cli.command {
+        Command::Up(args) => up::run(args, &ctx).await,
+        Command::Down(args) => down::run(args, &ctx).await,
+        Command::Reset(args) => reset::run(args, &ctx).await,
+        Command::Ps => ps::run(&ctx).await,
+        Command::Logs(args) => logs::run(args, &ctx).await,
+        Command::Bases(args) => bases::run(args, &ctx).await,
+        Command::Completions(args) => completions::run(args),
+    }
+}

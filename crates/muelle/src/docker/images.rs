@@ -1,0 +1,165 @@
+//! Images: inspect, pull, build from an in-memory context, import a rootfs.
+
+use std::collections::HashMap;
+
+use bollard::Docker;
+use bollard::query_parameters::{BuildImageOptions, CreateImageOptions};
+use bytes_stream::ByteStream;
+use futures::StreamExt;
+
+use super::{failed, is_not_found, message};
+use crate::error::{Error, Result};
+
+/// What muelle needs to know of a local image.
+#[derive(Debug, Clone)]
+pub struct Local {
+    /// The content id, `sha256:…`.
+    pub id: String,
+    /// Its labels.
+    pub labels: HashMap<String, String>,
+}
+
+/// The local image `reference`, if there is one.
+pub async fn inspect(docker: &Docker, reference: &str) -> Result<Option<Local>> {
+    match docker.inspect_image(reference).await {
+        Ok(image) => Ok(Some(Local {
+            id: image.id.unwrap_or_default(),
+            labels: image.config.and_then(|c| c.labels).unwrap_or_default(),
+        })),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(failed(format!("inspect image {reference}"))(e)),
+    }
+}
+
+/// Pulls `reference`, reporting each status line; the error is the registry's answer.
+pub async fn pull(docker: &Docker, reference: &str, on_line: &mut dyn FnMut(&str)) -> Result<(), String> {
+    let (repo, tag) = split_reference(reference);
+    let options = CreateImageOptions {
+        from_image: Some(repo.to_owned()),
+        tag: Some(tag.to_owned()),
+        ..Default::default()
+    };
+    let mut stream = docker.create_image(Some(options), None, None);
+    while let Some(item) = stream.next().await {
+        let info = item.map_err(|e| message(&e))?;
+        if let Some(status) = info.status {
+            on_line(&status);
+        }
+    }
+    Ok(())
+}
+
+/// Splits `repo[:tag][@digest]` into repository and tag (or digest), as the pull API wants.
+pub fn split_reference(reference: &str) -> (&str, &str) {
+    if let Some((repo, digest)) = reference.split_once('@') {
+        return (repo, digest);
+    }
+    match reference.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo, tag),
+        _ => (reference, "latest"),
+    }
+}
+
+/// What to build: a context tar, the Dockerfile's name in it, and the result's tag.
+pub struct BuildRequest<'a> {
+    /// The tag to give the image.
+    pub tag: &'a str,
+    /// The build context as a tar archive.
+    pub context: Vec<u8>,
+    /// `--build-arg`s.
+    pub args: HashMap<String, String>,
+    /// Labels to add to the image.
+    pub labels: HashMap<String, String>,
+}
+
+/// Number of builder output lines kept to explain a failed build.
+const BUILD_LOG_TAIL: usize = 12;
+
+/// Builds an image with the classic builder, reporting each output line.
+pub async fn build(docker: &Docker, request: BuildRequest<'_>, on_line: &mut dyn FnMut(&str)) -> Result<()> {
+    let options = BuildImageOptions {
+        dockerfile: "Dockerfile".into(),
+        t: Some(request.tag.to_owned()),
+        rm: true,
+        forcerm: true,
+        buildargs: Some(request.args),
+        labels: Some(request.labels),
+        ..Default::default()
+    };
+    let body = bollard::body_full(request.context.into());
+    let mut stream = docker.build_image(options, None, Some(body));
+    let mut tail: Vec<String> = Vec::new();
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(info) => {
+                for line in info.stream.iter().flat_map(|s| s.lines()) {
+                    let line = line.trim_end();
+                    if !line.is_empty() {
+                        on_line(line);
+                        tail.push(line.to_owned());
+                        if tail.len() > BUILD_LOG_TAIL {
+                            tail.remove(0);
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                return Err(Error::Build {
+                    what: request.tag.to_owned(),
+                    message: format!("{} (after: {})", message(&e), tail.join(" | ")),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Imports a root file system tar (as `docker import`) under `tag`.
+pub async fn import(
+    docker: &Docker,
+    tag: &str,
+    rootfs: ByteStream,
+    changes: &[&str],
+) -> Result<()> {
+    let (repo, tag_part) = split_reference(tag);
+    let options = CreateImageOptions {
+        from_src: Some("-".into()),
+        repo: Some(repo.to_owned()),
+        tag: Some(tag_part.to_owned()),
+        changes: changes.iter().map(|c| (*c).to_owned()).collect(),
+        ..Default::default()
+    };
+    let body = bollard::body_try_stream(rootfs);
+    let mut stream = docker.create_image(Some(options), Some(body), None);
+    while let Some(item) = stream.next().await {
+        item.map_err(failed(format!("import {tag}")))?;
+    }
+    Ok(())
+}
+
+/// Byte streams fed to the Engine API.
+pub mod bytes_stream {
+    /// A boxed stream of chunks, as bollard's streaming bodies take it.
+    pub type ByteStream = std::pin::Pin<
+        Box<dyn futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + 'static>,
+    >;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_reference;
+
+    #[test]
+    fn references_split_like_the_pull_api_wants() {
+        assert_eq!(split_reference("redis:7-alpine"), ("redis", "7-alpine"));
+        assert_eq!(split_reference("redis"), ("redis", "latest"));
+        assert_eq!(
+            split_reference("localhost:5000/team/vote"),
+            ("localhost:5000/team/vote", "latest")
+        );
+        assert_eq!(
+            split_reference("gcr.io/distroless/cc-debian12:nonroot"),
+            ("gcr.io/distroless/cc-debian12", "nonroot")
+        );
+    }
+}

@@ -1,0 +1,45 @@
+//! Networks: list the project's, create and remove them.
+
+use std::collections::HashMap;
+
+use bollard::Docker;
+use bollard::models::NetworkCreateRequest;
+use bollard::query_parameters::ListNetworksOptions;
+
+use super::{failed, is_not_found, label_filter};
+use crate::error::Result;
+
+/// Names of the networks carrying all of `labels`.
+pub async fn names(docker: &Docker, labels: &[String]) -> Result<Vec<String>> {
+    let options = ListNetworksOptions {
+        filters: Some(label_filter(labels)),
+    };
+    let networks = docker
+        .list_networks(Some(options))
+        .await
+        .map_err(failed("list networks"))?;
+    Ok(networks.into_iter().filter_map(|n| n.name).collect())
+}
+
+/// Creates a bridge network.
+pub async fn create(docker: &Docker, name: &str, labels: HashMap<String, String>) -> Result<()> {
+    let request = NetworkCreateRequest {
+        name: name.to_owned(),
+        driver: Some("bridge".into()),
+        labels: Some(labels),
+        ..Default::default()
+    };
+    docker
+        .create_network(request)
+        .await
+        .map_err(failed(format!("create network {name}")))?;
+    Ok(())
+}
+
+/// Removes a network; one already gone is fine.
+pub async fn remove(docker: &Docker, name: &str) -> Result<()> {
+    match docker.remove_network(name).await {
+        Err(e) if is_not_found(&e) => Ok(()),
+        other => other.map_err(failed(format!("remove network {name}"))),
+    }
+}

@@ -1,0 +1,214 @@
+//! The local environment: observe what Docker has for the project, plan,
+//! and apply the plan with progress. `up`, `down`, `reset` and `--watch`
+//! all go through here.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::{Ipv4Addr, TcpListener};
+use std::time::{Duration, Instant};
+
+use bollard::Docker;
+
+use crate::compose::ComposeFile;
+use crate::docker::{self, containers, containers::Readiness, networks, volumes};
+use crate::error::{Error, Result};
+use crate::plan::{self, Existing, Observed, Plan, Step};
+use crate::progress::Progress;
+use crate::project::{self, CONFIG_HASH_LABEL, Project, SERVICE_LABEL};
+use crate::spec::{self, ContainerSpec};
+
+/// How long a service may take to become healthy; PostgreSQL's first start
+/// (initdb) is the slowest thing here.
+pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(180);
+/// Time between looks at a starting container.
+const HEALTH_POLL: Duration = Duration::from_millis(250);
+
+/// What Docker has for the project now.
+pub async fn observe(docker: &Docker, project: &Project) -> Result<Observed> {
+    let filter = project.filter();
+    let mut observed = Observed::default();
+    for c in containers::list(docker, &filter).await? {
+        let existing = Existing {
+            service: c.labels.get(SERVICE_LABEL).cloned().unwrap_or_default(),
+            running: c.state == "running",
+            hash: c.labels.get(CONFIG_HASH_LABEL).cloned(),
+        };
+        observed.containers.insert(c.name, existing);
+    }
+    observed.networks = networks::names(docker, &filter).await?.into_iter().collect();
+    observed.volumes = volumes::names(docker, &filter).await?.into_iter().collect();
+    Ok(observed)
+}
+
+/// Computes the up plan for `services` with their image ids.
+pub fn plan_up(project: &Project, compose: &ComposeFile, services: &[String], images: &BTreeMap<String, String>, observed: &Observed) -> Result<(Plan, BTreeMap<String, ContainerSpec>)> {
+    let compose_error = |message: String| Error::Compose {
+        path: project.compose_path().to_owned(),
+        message,
+    };
+    let mut specs = BTreeMap::new();
+    for service in services {
+        let id = images.get(service).map(String::as_str).unwrap_or_default();
+        let spec = spec::container(project, compose, service, id).map_err(compose_error)?;
+        specs.insert(service.clone(), spec);
+    }
+    let levels = project::levels(compose, services).map_err(compose_error)?;
+    let leveled: Vec<Vec<&ContainerSpec>> = levels.iter().map(|l| l.iter().map(|s| &specs[s]).collect()).collect();
+    let external: BTreeSet<String> = compose
+        .networks
+        .iter()
+        .filter(|(_, d)| d.as_ref().is_some_and(|d| d.external))
+        .map(|(n, _)| n.clone())
+        .collect();
+    Ok((plan::up(&leveled, &external, observed), specs))
+}
+
+/// Applies a plan, showing a line per step.
+pub async fn apply(docker: &Docker, project: &Project, plan: &Plan, specs: &BTreeMap<String, ContainerSpec>, progress: &Progress) -> Result<()> {
+    let object_labels = |kind: &str, docker_name: &str| -> HashMap<String, String> {
+        let mut labels: HashMap<String, String> = project.labels().into_iter().collect();
+        let short = docker_name.strip_prefix(&format!("{}_", project.name)).unwrap_or(docker_name);
+        labels.insert(format!("com.docker.compose.{kind}"), short.to_owned());
+        labels
+    };
+    for step in &plan.0 {
+        match step {
+            Step::CreateNetwork(name) => networks::create(docker, name, object_labels("network", name)).await?,
+            Step::CreateVolume(name) => volumes::create(docker, name, object_labels("volume", name)).await?,
+            Step::RemoveNetwork(name) => networks::remove(docker, name).await?,
+            Step::Remove { container, .. } => {
+                let task = progress.task(format!("stop {container}"));
+                let grace = specs.values().find(|s| &s.name == container).map_or(spec::DEFAULT_STOP_GRACE_SECS, |s| s.stop_grace_secs);
+                containers::stop(docker, container, grace).await?;
+                containers::remove(docker, container).await?;
+                task.done("removed");
+            }
+            Step::Create { service, container } => {
+                let spec = &specs[service];
+                containers::create(docker, container, spec.body.clone(), &spec.networks).await?;
+            }
+            Step::Start { service, container } => {
+                check_ports(&specs[service])?;
+                containers::start(docker, container).await.map_err(|e| port_error(e, &specs[service]))?;
+            }
+            Step::Keep { .. } => {}
+            Step::Wait(services) => wait_healthy(docker, project, services, progress).await?,
+        }
+    }
+    Ok(())
+}
+
+/// Fails early, with the port named, when a host port is taken.
+fn check_ports(spec: &ContainerSpec) -> Result<()> {
+    for p in &spec.published {
+        let (Some(port), "tcp") = (p.host_port, p.protocol.as_str()) else { continue };
+        let ip: Ipv4Addr = p.host_ip.parse().unwrap_or(Ipv4Addr::UNSPECIFIED);
+        if let Err(e) = TcpListener::bind((ip, port)) {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                return Err(Error::PortInUse {
+                    port,
+                    service: spec.service.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Docker's own "port is already allocated" becomes the same one-line error.
+fn port_error(error: Error, spec: &ContainerSpec) -> Error {
+    let taken = matches!(&error, Error::Docker { message, .. }
+        if message.contains("port is already allocated") || message.contains("address already in use"));
+    match (taken, spec.published.iter().find_map(|p| p.host_port)) {
+        (true, Some(port)) => Error::PortInUse {
+            port,
+            service: spec.service.clone(),
+        },
+        _ => error,
+    }
+}
+
+/// Waits until every service runs and passes its health check.
+pub async fn wait_healthy(docker: &Docker, project: &Project, services: &[String], progress: &Progress) -> Result<()> {
+    let deadline = Instant::now() + HEALTH_TIMEOUT;
+    let mut pending: Vec<(String, crate::progress::Task)> = services
+        .iter()
+        .map(|s| (s.clone(), progress.task(format!("start {s}"))))
+        .collect();
+    while !pending.is_empty() {
+        let mut still = Vec::new();
+        for (service, task) in pending {
+            match containers::readiness(docker, &project.container_name(&service)).await? {
+                Readiness::Ready => task.done("healthy"),
+                Readiness::Waiting(detail) if Instant::now() < deadline => {
+                    task.status(&detail);
+                    still.push((service, task));
+                }
+                Readiness::Waiting(detail) => {
+                    task.fail();
+                    return Err(Error::Unhealthy {
+                        service,
+                        detail: format!("not healthy after {}s ({detail})", HEALTH_TIMEOUT.as_secs()),
+                    });
+                }
+                Readiness::Failed(detail) => {
+                    task.fail();
+                    let last = last_log_line(docker, &project.container_name(&service)).await;
+                    return Err(Error::Unhealthy {
+                        service,
+                        detail: if last.is_empty() { detail } else { format!("{detail}; last log: {last}") },
+                    });
+                }
+            }
+        }
+        pending = still;
+        if !pending.is_empty() {
+            tokio::time::sleep(HEALTH_POLL).await;
+        }
+    }
+    Ok(())
+}
+
+async fn last_log_line(docker: &Docker, container: &str) -> String {
+    use futures::StreamExt;
+    let mut stream = Box::pin(containers::logs(docker, container, false, Some(5)));
+    let mut last = String::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        if let Some(line) = chunk.to_string().lines().rev().find(|l| !l.trim().is_empty()) {
+            last = line.trim().to_owned();
+        }
+    }
+    last
+}
+
+/// Builds what `services` need and starts them (with their dependencies);
+/// returns the specs, for printing URLs.
+pub async fn up(docker: &Docker, project: &mut Project, services: &[String], progress: &Progress) -> Result<BTreeMap<String, ContainerSpec>> {
+    let compose = project.compose()?;
+    let services = project::with_dependencies(&compose, services);
+    let images = crate::prepare::prepare(docker, project, &services, progress).await?;
+    let compose = project.compose()?;
+    let observed = observe(docker, project).await?;
+    let (plan, specs) = plan_up(project, &compose, &services, &images, &observed)?;
+    tracing::debug!(plan = %plan, "up");
+    apply(docker, project, &plan, &specs, progress).await?;
+    Ok(specs)
+}
+
+/// Stops and removes the containers of `services`; with `everything`, the
+/// project's networks and leftover containers too. Volumes stay.
+pub async fn down(docker: &Docker, project: &Project, services: &[String], everything: bool, progress: &Progress) -> Result<Plan> {
+    let compose = project.compose()?;
+    let observed = observe(docker, project).await?;
+    let levels = project::levels(&compose, services).map_err(|message| Error::Compose {
+        path: project.compose_path().to_owned(),
+        message,
+    })?;
+    let plan = plan::down(&levels, &observed, everything);
+    apply(docker, project, &plan, &BTreeMap::new(), progress).await?;
+    Ok(plan)
+}
+
+/// Whether Docker is reachable, as a one-line error otherwise.
+pub async fn connect() -> Result<Docker> {
+    docker::connect().await
+}

@@ -1,0 +1,256 @@
+//! The images a set of services needs, made ready before anything starts:
+//! third-party images are found locally, pulled, or replaced by their
+//! offline stand-ins; the project's own services are built on the host with
+//! cargo and packaged onto the runtime base, skipped when nothing changed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use bollard::Docker;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::docker::images::{self, BuildRequest};
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::project::Project;
+
+/// Label holding the sha256 of the binary packaged into a service image.
+pub const BINARY_LABEL: &str = "muelle.binary.sha256";
+/// Label holding the id of the runtime base a service image was built on.
+pub const RUNTIME_LABEL: &str = "muelle.runtime.id";
+/// Label holding a hash of the packaging Dockerfile.
+pub const DOCKERFILE_LABEL: &str = "muelle.dockerfile.hash";
+
+/// Makes every image of `services` available; returns service → image id.
+pub async fn prepare(docker: &Docker, project: &mut Project, services: &[String], progress: &Progress) -> Result<BTreeMap<String, String>> {
+    let built: Vec<String> = services
+        .iter()
+        .filter(|s| project.manifest.services.contains_key(*s))
+        .cloned()
+        .collect();
+    for service in services.iter().filter(|s| !built.contains(s)) {
+        for var in project.image_variables(service) {
+            let default = project.compose()?.services[service].image.clone().unwrap_or_default();
+            resolve_variable(docker, project, &var, &default, progress).await?;
+        }
+    }
+    if !built.is_empty() {
+        let (var, default) = (project.manifest.build.runtime_arg.clone(), project.manifest.build.runtime_image.clone());
+        let runtime = resolve_variable(docker, project, &var, &default, progress).await?;
+        let binaries = cargo_build(project, &built, progress).await?;
+        let runtime_id = images::inspect(docker, &runtime).await?.map(|i| i.id).unwrap_or_default();
+        for service in &built {
+            let image = project.compose()?.services[service].image.clone().unwrap_or_default();
+            let job = Packaging {
+                image: &image,
+                binary: &binaries[service],
+                dockerfile: &project.root.join(&project.manifest.build.dockerfile),
+                runtime_arg: &project.manifest.build.runtime_arg,
+                runtime: (&runtime, &runtime_id),
+                labels: standard_labels(project, service),
+            };
+            package(docker, job, progress).await?;
+        }
+    }
+    let compose = project.compose()?;
+    let mut ids = BTreeMap::new();
+    for service in services {
+        let image = compose.services[service].image.clone().unwrap_or_default();
+        let local = match images::inspect(docker, &image).await? {
+            Some(local) => local,
+            None => {
+                pull(docker, &image, progress).await.map_err(|reason| Error::ImageUnavailable {
+                    image: image.clone(),
+                    reason,
+                    hint: format!("build or load it, or name another image for {service} in the compose file"),
+                })?;
+                images::inspect(docker, &image).await?.ok_or_else(|| Error::ImageUnavailable {
+                    image: image.clone(),
+                    reason: "the pull left no image".into(),
+                    hint: "try `docker pull` by hand".into(),
+                })?
+            }
+        };
+        ids.insert(service.clone(), local.id);
+    }
+    Ok(ids)
+}
+
+/// Decides the image behind a variable with an offline recipe: the user's
+/// value, else the default if present or pullable, else the stand-in (built
+/// if needed). Sets the variable for the compose file and returns the image.
+async fn resolve_variable(docker: &Docker, project: &mut Project, var: &str, default: &str, progress: &Progress) -> Result<String> {
+    if let Some(value) = project.lookup(var) {
+        return Ok(value);
+    }
+    let Some(recipe) = project.manifest.bases.images.get(var).cloned() else {
+        return Ok(default.to_owned());
+    };
+    if images::inspect(docker, default).await?.is_some() {
+        return Ok(default.to_owned());
+    }
+    let stand_in = crate::bases::tag(&project.manifest.bases, &recipe);
+    if images::inspect(docker, &stand_in).await?.is_none() {
+        match pull(docker, default, progress).await {
+            Ok(()) => return Ok(default.to_owned()),
+            Err(reason) => progress.say(&format!(
+                "{default} cannot be pulled ({reason}); building the offline stand-in {stand_in} from Debian packages (once)"
+            )),
+        }
+    }
+    let root = project.root.clone();
+    let tag = crate::bases::ensure(docker, &root, &project.manifest.bases, &recipe, progress, false).await?;
+    project.overrides.insert(var.to_owned(), tag.clone());
+    Ok(tag)
+}
+
+async fn pull(docker: &Docker, image: &str, progress: &Progress) -> Result<(), String> {
+    let task = progress.task(format!("pull {image}"));
+    match images::pull(docker, image, &mut |line| task.status(line)).await {
+        Ok(()) => {
+            task.done("pulled");
+            Ok(())
+        }
+        Err(reason) => {
+            task.fail();
+            Err(reason)
+        }
+    }
+}
+
+/// The OCI labels every service image carries; `muelle build` adds revision, version and created.
+pub fn standard_labels(project: &Project, service: &str) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::from([("org.opencontainers.image.title".to_owned(), service.to_owned())]);
+    if let Some(source) = &project.manifest.project.source {
+        labels.insert("org.opencontainers.image.source".into(), source.clone());
+    }
+    labels
+}
+
+/// Builds the release binaries of `services` on the host in one cargo run;
+/// returns service → binary path.
+pub async fn cargo_build(project: &Project, services: &[String], progress: &Progress) -> Result<BTreeMap<String, PathBuf>> {
+    let task = progress.task(format!("cargo build {}", services.join(" ")));
+    let mut command = tokio::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .current_dir(&project.root)
+        .args(["build", "--message-format=json-render-diagnostics", "--profile"])
+        .arg(&project.manifest.build.profile);
+    for service in services {
+        let s = &project.manifest.services[service];
+        command.args(["-p", &s.package, "--bin", s.bin()]);
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| Error::Build {
+            what: "the services".into(),
+            message: format!("cannot run cargo: {e}; install Rust (https://rustup.rs)"),
+        })?;
+    let stderr = child.stderr.take().map(BufReader::new);
+    let status_task = &task;
+    let read_stderr = async move {
+        let mut tail = Vec::new();
+        if let Some(stderr) = stderr {
+            let mut lines = stderr.lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                status_task.status(line.trim());
+                tail.push(line);
+            }
+        }
+        tail
+    };
+    let stdout = child.stdout.take().map(BufReader::new);
+    let read_stdout = async move {
+        let mut executables: HashMap<String, PathBuf> = HashMap::new();
+        if let Some(stdout) = stdout {
+            let mut lines = stdout.lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+                if let (Some(exe), Some(name)) = (message["executable"].as_str(), message["target"]["name"].as_str()) {
+                    executables.insert(name.to_owned(), PathBuf::from(exe));
+                }
+            }
+        }
+        executables
+    };
+    let (tail, executables) = tokio::join!(read_stderr, read_stdout);
+    let status = child.wait().await.map_err(Error::io("wait for cargo"))?;
+    if !status.success() {
+        task.fail();
+        let errors: Vec<&String> = tail.iter().filter(|l| l.starts_with("error")).take(3).collect();
+        return Err(Error::Build {
+            what: services.join(", "),
+            message: format!("cargo build failed: {}", errors.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" | ")),
+        });
+    }
+    task.done("compiled");
+    services
+        .iter()
+        .map(|service| {
+            let bin = project.manifest.services[service].bin();
+            executables
+                .get(bin)
+                .map(|path| (service.clone(), path.clone()))
+                .ok_or_else(|| Error::Build {
+                    what: service.clone(),
+                    message: format!("cargo built no binary named {bin}"),
+                })
+        })
+        .collect()
+}
+
+/// One service image to package from a host-built binary.
+pub struct Packaging<'a> {
+    /// The tag to build, e.g. `voting/vote:local`.
+    pub image: &'a str,
+    /// The compiled binary.
+    pub binary: &'a Path,
+    /// The Dockerfile that packages it (sees the binary as `app`).
+    pub dockerfile: &'a Path,
+    /// The build argument naming the runtime base.
+    pub runtime_arg: &'a str,
+    /// The runtime base's tag and id.
+    pub runtime: (&'a str, &'a str),
+    /// Labels to add (OCI labels; `muelle build` adds more).
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Packages a binary onto the runtime base, unless the image already holds
+/// this binary on this runtime with these labels. Returns whether it built.
+pub async fn package(docker: &Docker, job: Packaging<'_>, progress: &Progress) -> Result<bool> {
+    let bytes = std::fs::read(job.binary).map_err(Error::io(format!("read {}", job.binary.display())))?;
+    let dockerfile = std::fs::read(job.dockerfile).map_err(Error::io(format!("read {}", job.dockerfile.display())))?;
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let mut labels: HashMap<String, String> = job.labels.into_iter().collect();
+    labels.insert(BINARY_LABEL.into(), sha);
+    labels.insert(RUNTIME_LABEL.into(), job.runtime.1.to_owned());
+    labels.insert(DOCKERFILE_LABEL.into(), hex::encode(&Sha256::digest(&dockerfile)[..8]));
+    if let Some(existing) = images::inspect(docker, job.image).await? {
+        if labels.iter().all(|(k, v)| existing.labels.get(k) == Some(v)) {
+            return Ok(false);
+        }
+    }
+    let task = progress.task(format!("package {}", job.image));
+    let title = labels.get("org.opencontainers.image.title").cloned().unwrap_or_default();
+    let request = BuildRequest {
+        tag: job.image,
+        context: crate::context::tar(&[("Dockerfile".into(), dockerfile), ("app".into(), bytes)])?,
+        args: HashMap::from([(job.runtime_arg.to_owned(), job.runtime.0.to_owned()), ("SERVICE".to_owned(), title)]),
+        labels,
+    };
+    match images::build(docker, request, &mut |line| task.status(line)).await {
+        Ok(()) => {
+            task.done("built");
+            Ok(true)
+        }
+        Err(e) => {
+            task.fail();
+            Err(e)
+        }
+    }
+}

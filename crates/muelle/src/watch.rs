@@ -1,0 +1,124 @@
+//! `muelle up --watch`: polls the watched paths of each service and, when
+//! some change and then stay still briefly, rebuilds and restarts only the
+//! services they belong to. Polling needs no inotify limits and works the
+//! same on every file system; a few hundred files cost microseconds.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use bollard::Docker;
+
+use crate::error::Result;
+use crate::progress::Progress;
+use crate::project::Project;
+
+/// Time between two looks at the sources.
+const POLL: Duration = Duration::from_millis(300);
+/// Changes must stop for this long before a rebuild, so a save of several
+/// files (or an editor's temp-file dance) rebuilds once.
+const DEBOUNCE: Duration = Duration::from_millis(400);
+
+/// A cheap fingerprint of a tree: newest modification time and file count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    newest: Option<SystemTime>,
+    files: usize,
+}
+
+/// Fingerprints the files under `paths`, skipping `target` and hidden entries.
+pub fn fingerprint(paths: &[PathBuf]) -> Fingerprint {
+    let mut fp = Fingerprint { newest: None, files: 0 };
+    let mut stack: Vec<PathBuf> = paths.to_vec();
+    while let Some(path) = stack.pop() {
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        if meta.is_dir() {
+            let Ok(entries) = std::fs::read_dir(&path) else { continue };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if !(name.starts_with('.') || name == "target") {
+                    stack.push(entry.path());
+                }
+            }
+        } else {
+            fp.files += 1;
+            if let Ok(modified) = meta.modified() {
+                fp.newest = fp.newest.max(Some(modified));
+            }
+        }
+    }
+    fp
+}
+
+fn watched(project: &Project, targets: &[String]) -> BTreeMap<String, Vec<PathBuf>> {
+    targets
+        .iter()
+        .filter_map(|s| {
+            let service = project.manifest.services.get(s)?;
+            let mut paths: Vec<PathBuf> = service.watch.iter().map(|p| project.root.join(p)).collect();
+            if paths.is_empty() {
+                paths.push(project.root.join(Path::new("crates").join(&service.package)));
+            }
+            Some((s.clone(), paths))
+        })
+        .collect()
+}
+
+/// Watches until interrupted (Ctrl-C); build errors are shown, not fatal.
+pub async fn run(docker: &Docker, project: &mut Project, targets: &[String], progress: &Progress) -> Result<()> {
+    let watched = watched(project, targets);
+    if watched.is_empty() {
+        progress.say("nothing to watch: none of the targets is built by muelle");
+        return Ok(());
+    }
+    let mut seen: BTreeMap<String, Fingerprint> = watched.iter().map(|(s, p)| (s.clone(), fingerprint(p))).collect();
+    progress.say(&format!(
+        "watching {} for changes (Ctrl-C to stop; the services keep running)",
+        watched.keys().cloned().collect::<Vec<_>>().join(", ")
+    ));
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    loop {
+        tokio::select! {
+            _ = &mut interrupted => return Ok(()),
+            () = tokio::time::sleep(POLL) => {}
+        }
+        let changed: Vec<String> = watched
+            .iter()
+            .filter(|(s, p)| fingerprint(p) != seen[*s])
+            .map(|(s, _)| s.clone())
+            .collect();
+        if changed.is_empty() {
+            continue;
+        }
+        let started = Instant::now();
+        settle(&watched, &changed).await;
+        for service in &changed {
+            seen.insert(service.clone(), fingerprint(&watched[service]));
+        }
+        progress.say(&format!("change in {}: rebuilding", changed.join(", ")));
+        match crate::local::up(docker, project, &changed, progress).await {
+            Ok(_) => progress.say(&format!(
+                "{} reloaded in {:.1}s",
+                changed.join(", "),
+                started.elapsed().as_secs_f32()
+            )),
+            Err(e) => progress.say(&format!("muelle: {e}; still watching")),
+        }
+    }
+}
+
+/// Waits until the changed services' sources stop changing.
+async fn settle(watched: &BTreeMap<String, Vec<PathBuf>>, changed: &[String]) {
+    let paths: Vec<PathBuf> = changed.iter().flat_map(|s| watched[s].clone()).collect();
+    let mut last = fingerprint(&paths);
+    loop {
+        tokio::time::sleep(DEBOUNCE).await;
+        let now = fingerprint(&paths);
+        if now == last {
+            return;
+        }
+        last = now;
+    }
+}
