@@ -1,0 +1,8 @@
+//! Integration tests of loadgen against the real services on port 0, over
+//! real Redis and PostgreSQL.
+
+mod cli;
+mod helpers;
+mod idle;
+mod screen;
+mod votes;
