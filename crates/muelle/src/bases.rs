@@ -25,7 +25,12 @@ pub fn tag(bases: &Bases, recipe: &str) -> String {
 }
 
 /// Makes sure the debootstrapped Debian image exists; returns its id.
-pub async fn ensure_debian(docker: &Docker, bases: &Bases, progress: &Progress, force: bool) -> Result<String> {
+pub async fn ensure_debian(
+    docker: &Docker,
+    bases: &Bases,
+    progress: &Progress,
+    force: bool,
+) -> Result<String> {
     let tag = tag(bases, "debian");
     if !force {
         if let Some(image) = images::inspect(docker, &tag).await? {
@@ -41,14 +46,21 @@ pub async fn ensure_debian(docker: &Docker, bases: &Bases, progress: &Progress, 
             return Err(e);
         }
     }
-    let image = images::inspect(docker, &tag).await?.ok_or_else(|| Error::Build {
-        what: tag.clone(),
-        message: "the import left no image".into(),
-    })?;
+    let image = images::inspect(docker, &tag)
+        .await?
+        .ok_or_else(|| Error::Build {
+            what: tag.clone(),
+            message: "the import left no image".into(),
+        })?;
     Ok(image.id)
 }
 
-async fn debootstrap_and_import(docker: &Docker, bases: &Bases, tag: &str, task: &crate::progress::Task) -> Result<()> {
+async fn debootstrap_and_import(
+    docker: &Docker,
+    bases: &Bases,
+    tag: &str,
+    task: &crate::progress::Task,
+) -> Result<()> {
     let what = || tag.to_owned();
     let debootstrap = ["/usr/sbin/debootstrap", "/sbin/debootstrap", "/usr/bin/debootstrap"]
         .into_iter()
@@ -85,12 +97,17 @@ async fn debootstrap_and_import(docker: &Docker, bases: &Bases, tag: &str, task:
             last = line;
         }
     }
-    let output = child.wait_with_output().await.map_err(Error::io("run debootstrap"))?;
+    let output = child
+        .wait_with_output()
+        .await
+        .map_err(Error::io("run debootstrap"))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(Error::Build {
             what: what(),
-            message: format!("debootstrap failed: {} {}", last, stderr.trim()).trim().to_owned(),
+            message: format!("debootstrap failed: {} {}", last, stderr.trim())
+                .trim()
+                .to_owned(),
         });
     }
     // Package caches would only make the image bigger; apt-get update refills lists.
@@ -131,7 +148,8 @@ async fn debootstrap_and_import(docker: &Docker, bases: &Bases, tag: &str, task:
 /// The files of a recipe as a build context: the Dockerfile and its `<recipe>-*` files.
 pub fn recipe_context(dir: &Path, recipe: &str) -> Result<Vec<(String, Vec<u8>)>> {
     let dockerfile = dir.join(format!("{recipe}.Dockerfile"));
-    let read = |path: &Path| std::fs::read(path).map_err(Error::io(format!("read {}", path.display())));
+    let read =
+        |path: &Path| std::fs::read(path).map_err(Error::io(format!("read {}", path.display())));
     let mut files = vec![("Dockerfile".to_owned(), read(&dockerfile)?)];
     let prefix = format!("{recipe}-");
     let mut extra: Vec<_> = std::fs::read_dir(dir)
@@ -142,14 +160,25 @@ pub fn recipe_context(dir: &Path, recipe: &str) -> Result<Vec<(String, Vec<u8>)>
         .collect();
     extra.sort();
     for path in extra {
-        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         files.push((name, read(&path)?));
     }
     Ok(files)
 }
 
 /// Makes sure the stand-in built from `recipe` is current; returns its tag.
-pub async fn ensure(docker: &Docker, root: &Path, bases: &Bases, recipe: &str, progress: &Progress, force: bool) -> Result<String> {
+pub async fn ensure(
+    docker: &Docker,
+    root: &Path,
+    bases: &Bases,
+    recipe: &str,
+    progress: &Progress,
+    force: bool,
+) -> Result<String> {
     let debian = ensure_debian(docker, bases, progress, false).await?;
     let files = recipe_context(&root.join(&bases.dir), recipe)?;
     let mut hasher = Sha256::new();

@@ -9,13 +9,18 @@ use clap::{Args, Parser, Subcommand};
 #[command(name = "muelle", version, about, propagate_version = true)]
 pub struct Cli {
     /// The manifest (default: the nearest muelle.toml upwards).
-    #[arg(long, short = 'f', global = true, env = "MUELLE_MANIFEST")]
+    #[arg(long, global = true, env = "MUELLE_MANIFEST")]
     pub manifest: Option<PathBuf>,
     /// Project name for containers, networks and volumes (default: the manifest's).
     #[arg(long, short = 'p', global = true, env = "MUELLE_PROJECT")]
     pub project_name: Option<String>,
     /// Extra label KEY=VALUE on everything muelle creates (repeatable).
-    #[arg(long = "label", global = true, env = "MUELLE_LABELS", value_delimiter = ',')]
+    #[arg(
+        long = "label",
+        global = true,
+        env = "MUELLE_LABELS",
+        value_delimiter = ','
+    )]
     pub labels: Vec<String>,
     /// What to do.
     #[command(subcommand)]

@@ -283,7 +283,10 @@ fn strip_extensions(value: &mut Value) {
     }
 }
 
-fn interpolate_all(value: &mut Value, lookup: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
+fn interpolate_all(
+    value: &mut Value,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), String> {
     match value {
         Value::String(s) => *s = interpolate(s, lookup)?,
         Value::Sequence(items) => {
@@ -305,30 +308,45 @@ fn check(file: &ComposeFile) -> Result<(), String> {
     for (name, service) in &file.services {
         crate::manifest::check_name(&format!("services.{name}"), name)?;
         if service.image.is_none() {
-            return Err(format!("services.{name}.image: muelle needs an image name for every service"));
+            return Err(format!(
+                "services.{name}.image: muelle needs an image name for every service"
+            ));
         }
         for dep in service.dependencies() {
             if !file.services.contains_key(&dep.0) {
-                return Err(format!("services.{name}.depends_on: no service `{}`", dep.0));
+                return Err(format!(
+                    "services.{name}.depends_on: no service `{}`",
+                    dep.0
+                ));
             }
         }
         for network in service.network_names() {
             if network != "default" && !file.networks.contains_key(&network) {
-                return Err(format!("services.{name}.networks: `{network}` is not declared under networks"));
+                return Err(format!(
+                    "services.{name}.networks: `{network}` is not declared under networks"
+                ));
             }
         }
         if let Some(restart) = &service.restart {
             if !["no", "always", "on-failure", "unless-stopped"].contains(&restart.as_str()) {
-                return Err(format!("services.{name}.restart: {restart:?} is not a restart policy"));
+                return Err(format!(
+                    "services.{name}.restart: {restart:?} is not a restart policy"
+                ));
             }
         }
         if let Some(period) = &service.stop_grace_period {
-            parse_duration(period).map_err(|e| format!("services.{name}.stop_grace_period: {e}"))?;
+            parse_duration(period)
+                .map_err(|e| format!("services.{name}.stop_grace_period: {e}"))?;
         }
         if let Some(hc) = &service.healthcheck {
-            for (key, v) in [("interval", &hc.interval), ("timeout", &hc.timeout), ("start_period", &hc.start_period)] {
+            for (key, v) in [
+                ("interval", &hc.interval),
+                ("timeout", &hc.timeout),
+                ("start_period", &hc.start_period),
+            ] {
                 if let Some(v) = v {
-                    parse_duration(v).map_err(|e| format!("services.{name}.healthcheck.{key}: {e}"))?;
+                    parse_duration(v)
+                        .map_err(|e| format!("services.{name}.healthcheck.{key}: {e}"))?;
                 }
             }
         }
@@ -337,7 +355,9 @@ fn check(file: &ComposeFile) -> Result<(), String> {
         for (name, def) in map {
             if let Some(driver) = def.as_ref().and_then(|d| d.driver.as_deref()) {
                 if !["bridge", "local"].contains(&driver) {
-                    return Err(format!("{kind}.{name}.driver: muelle runs locally with the default driver, not {driver:?}"));
+                    return Err(format!(
+                        "{kind}.{name}.driver: muelle runs locally with the default driver, not {driver:?}"
+                    ));
                 }
             }
         }
@@ -396,11 +416,23 @@ mod tests {
     #[test]
     fn unknown_keys_and_dangling_references_are_errors() {
         let lookup = |_: &str| None;
-        let err = parse("services:\n  a:\n    image: x\n    privileged: true\n", &lookup).unwrap_err();
+        let err = parse(
+            "services:\n  a:\n    image: x\n    privileged: true\n",
+            &lookup,
+        )
+        .unwrap_err();
         assert!(err.contains("privileged"), "{err}");
-        let err = parse("services:\n  a:\n    image: x\n    depends_on: [b]\n", &lookup).unwrap_err();
+        let err = parse(
+            "services:\n  a:\n    image: x\n    depends_on: [b]\n",
+            &lookup,
+        )
+        .unwrap_err();
         assert_eq!(err, "services.a.depends_on: no service `b`");
-        let err = parse("services:\n  a:\n    image: x\n    networks: [front]\n", &lookup).unwrap_err();
+        let err = parse(
+            "services:\n  a:\n    image: x\n    networks: [front]\n",
+            &lookup,
+        )
+        .unwrap_err();
         assert!(err.starts_with("services.a.networks: "), "{err}");
     }
 }

@@ -12,7 +12,9 @@ pub const EXIT_USAGE: i32 = 2;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// No manifest was found by walking up from the working directory.
-    #[error("no muelle.toml in {start} or any parent directory: run muelle inside a project or pass --manifest")]
+    #[error(
+        "no muelle.toml in {start} or any parent directory: run muelle inside a project or pass --manifest"
+    )]
     ManifestNotFound {
         /// Where the search started.
         start: PathBuf,
@@ -58,7 +60,9 @@ pub enum Error {
         message: String,
     },
     /// A host port to publish is taken by something else.
-    #[error("port {port} for {service} is already in use: stop what listens there, or publish {service} on another port")]
+    #[error(
+        "port {port} for {service} is already in use: stop what listens there, or publish {service} on another port"
+    )]
     PortInUse {
         /// The host port.
         port: u16,

@@ -26,7 +26,9 @@ pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Resul
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .unwrap_or(after.len());
             if len == 0 {
-                return Err(format!("a lone `$` in {text:?}: write `$$` for a dollar sign"));
+                return Err(format!(
+                    "a lone `$` in {text:?}: write `$$` for a dollar sign"
+                ));
             }
             out.push_str(&lookup(&after[..len]).unwrap_or_default());
             rest = &after[len..];
@@ -57,7 +59,9 @@ fn expand(body: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String,
         _ if op.starts_with(":?") => value
             .filter(|v| !v.is_empty())
             .ok_or_else(|| format!("{name} is required: {}", &op[2..])),
-        _ if op.starts_with('?') => value.ok_or_else(|| format!("{name} is required: {}", &op[1..])),
+        _ if op.starts_with('?') => {
+            value.ok_or_else(|| format!("{name} is required: {}", &op[1..]))
+        }
         _ => Err(format!("`${{{body}}}` is not a form muelle understands")),
     }
 }
@@ -85,7 +89,10 @@ mod tests {
             ("${EMPTY-d}", ""),
             ("${SET:-d}", "value"),
             ("${VOTE_PORT:-5000}:8080", "5000:8080"),
-            ("pg_isready -U $$POSTGRES_USER", "pg_isready -U $POSTGRES_USER"),
+            (
+                "pg_isready -U $$POSTGRES_USER",
+                "pg_isready -U $POSTGRES_USER",
+            ),
             ("no variables", "no variables"),
         ];
         for (input, want) in cases {
@@ -99,7 +106,11 @@ mod tests {
             interpolate("${UNSET:?set it}", &env).unwrap_err(),
             "UNSET is required: set it"
         );
-        assert!(interpolate("${SET", &env).unwrap_err().starts_with("unclosed"));
+        assert!(
+            interpolate("${SET", &env)
+                .unwrap_err()
+                .starts_with("unclosed")
+        );
         assert!(interpolate("a $ b", &env).unwrap_err().contains("$$"));
     }
 }

@@ -34,13 +34,22 @@ pub async fn observe(docker: &Docker, project: &Project) -> Result<Observed> {
         };
         observed.containers.insert(c.name, existing);
     }
-    observed.networks = networks::names(docker, &filter).await?.into_iter().collect();
+    observed.networks = networks::names(docker, &filter)
+        .await?
+        .into_iter()
+        .collect();
     observed.volumes = volumes::names(docker, &filter).await?.into_iter().collect();
     Ok(observed)
 }
 
 /// Computes the up plan for `services` with their image ids.
-pub fn plan_up(project: &Project, compose: &ComposeFile, services: &[String], images: &BTreeMap<String, String>, observed: &Observed) -> Result<(Plan, BTreeMap<String, ContainerSpec>)> {
+pub fn plan_up(
+    project: &Project,
+    compose: &ComposeFile,
+    services: &[String],
+    images: &BTreeMap<String, String>,
+    observed: &Observed,
+) -> Result<(Plan, BTreeMap<String, ContainerSpec>)> {
     let compose_error = |message: String| Error::Compose {
         path: project.compose_path().to_owned(),
         message,
@@ -52,7 +61,10 @@ pub fn plan_up(project: &Project, compose: &ComposeFile, services: &[String], im
         specs.insert(service.clone(), spec);
     }
     let levels = project::levels(compose, services).map_err(compose_error)?;
-    let leveled: Vec<Vec<&ContainerSpec>> = levels.iter().map(|l| l.iter().map(|s| &specs[s]).collect()).collect();
+    let leveled: Vec<Vec<&ContainerSpec>> = levels
+        .iter()
+        .map(|l| l.iter().map(|s| &specs[s]).collect())
+        .collect();
     let external: BTreeSet<String> = compose
         .networks
         .iter()
@@ -63,21 +75,36 @@ pub fn plan_up(project: &Project, compose: &ComposeFile, services: &[String], im
 }
 
 /// Applies a plan, showing a line per step.
-pub async fn apply(docker: &Docker, project: &Project, plan: &Plan, specs: &BTreeMap<String, ContainerSpec>, progress: &Progress) -> Result<()> {
+pub async fn apply(
+    docker: &Docker,
+    project: &Project,
+    plan: &Plan,
+    specs: &BTreeMap<String, ContainerSpec>,
+    progress: &Progress,
+) -> Result<()> {
     let object_labels = |kind: &str, docker_name: &str| -> HashMap<String, String> {
         let mut labels: HashMap<String, String> = project.labels().into_iter().collect();
-        let short = docker_name.strip_prefix(&format!("{}_", project.name)).unwrap_or(docker_name);
+        let short = docker_name
+            .strip_prefix(&format!("{}_", project.name))
+            .unwrap_or(docker_name);
         labels.insert(format!("com.docker.compose.{kind}"), short.to_owned());
         labels
     };
     for step in &plan.0 {
         match step {
-            Step::CreateNetwork(name) => networks::create(docker, name, object_labels("network", name)).await?,
-            Step::CreateVolume(name) => volumes::create(docker, name, object_labels("volume", name)).await?,
+            Step::CreateNetwork(name) => {
+                networks::create(docker, name, object_labels("network", name)).await?
+            }
+            Step::CreateVolume(name) => {
+                volumes::create(docker, name, object_labels("volume", name)).await?
+            }
             Step::RemoveNetwork(name) => networks::remove(docker, name).await?,
             Step::Remove { container, .. } => {
                 let task = progress.task(format!("stop {container}"));
-                let grace = specs.values().find(|s| &s.name == container).map_or(spec::DEFAULT_STOP_GRACE_SECS, |s| s.stop_grace_secs);
+                let grace = specs
+                    .values()
+                    .find(|s| &s.name == container)
+                    .map_or(spec::DEFAULT_STOP_GRACE_SECS, |s| s.stop_grace_secs);
                 containers::stop(docker, container, grace).await?;
                 containers::remove(docker, container).await?;
                 task.done("removed");
@@ -88,7 +115,9 @@ pub async fn apply(docker: &Docker, project: &Project, plan: &Plan, specs: &BTre
             }
             Step::Start { service, container } => {
                 check_ports(&specs[service])?;
-                containers::start(docker, container).await.map_err(|e| port_error(e, &specs[service]))?;
+                containers::start(docker, container)
+                    .await
+                    .map_err(|e| port_error(e, &specs[service]))?;
             }
             Step::Keep { .. } => {}
             Step::Wait(services) => wait_healthy(docker, project, services, progress).await?,
@@ -100,7 +129,9 @@ pub async fn apply(docker: &Docker, project: &Project, plan: &Plan, specs: &BTre
 /// Fails early, with the port named, when a host port is taken.
 fn check_ports(spec: &ContainerSpec) -> Result<()> {
     for p in &spec.published {
-        let (Some(port), "tcp") = (p.host_port, p.protocol.as_str()) else { continue };
+        let (Some(port), "tcp") = (p.host_port, p.protocol.as_str()) else {
+            continue;
+        };
         let ip: Ipv4Addr = p.host_ip.parse().unwrap_or(Ipv4Addr::UNSPECIFIED);
         if let Err(e) = TcpListener::bind((ip, port)) {
             if e.kind() == std::io::ErrorKind::AddrInUse {
@@ -128,7 +159,12 @@ fn port_error(error: Error, spec: &ContainerSpec) -> Error {
 }
 
 /// Waits until every service runs and passes its health check.
-pub async fn wait_healthy(docker: &Docker, project: &Project, services: &[String], progress: &Progress) -> Result<()> {
+pub async fn wait_healthy(
+    docker: &Docker,
+    project: &Project,
+    services: &[String],
+    progress: &Progress,
+) -> Result<()> {
     let deadline = Instant::now() + HEALTH_TIMEOUT;
     let mut pending: Vec<(String, crate::progress::Task)> = services
         .iter()
@@ -147,7 +183,10 @@ pub async fn wait_healthy(docker: &Docker, project: &Project, services: &[String
                     task.fail();
                     return Err(Error::Unhealthy {
                         service,
-                        detail: format!("not healthy after {}s ({detail})", HEALTH_TIMEOUT.as_secs()),
+                        detail: format!(
+                            "not healthy after {}s ({detail})",
+                            HEALTH_TIMEOUT.as_secs()
+                        ),
                     });
                 }
                 Readiness::Failed(detail) => {
@@ -155,7 +194,11 @@ pub async fn wait_healthy(docker: &Docker, project: &Project, services: &[String
                     let last = last_log_line(docker, &project.container_name(&service)).await;
                     return Err(Error::Unhealthy {
                         service,
-                        detail: if last.is_empty() { detail } else { format!("{detail}; last log: {last}") },
+                        detail: if last.is_empty() {
+                            detail
+                        } else {
+                            format!("{detail}; last log: {last}")
+                        },
                     });
                 }
             }
@@ -173,7 +216,12 @@ async fn last_log_line(docker: &Docker, container: &str) -> String {
     let mut stream = Box::pin(containers::logs(docker, container, false, Some(5)));
     let mut last = String::new();
     while let Some(Ok(chunk)) = stream.next().await {
-        if let Some(line) = chunk.to_string().lines().rev().find(|l| !l.trim().is_empty()) {
+        if let Some(line) = chunk
+            .to_string()
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+        {
             last = line.trim().to_owned();
         }
     }
@@ -182,7 +230,12 @@ async fn last_log_line(docker: &Docker, container: &str) -> String {
 
 /// Builds what `services` need and starts them (with their dependencies);
 /// returns the specs, for printing URLs.
-pub async fn up(docker: &Docker, project: &mut Project, services: &[String], progress: &Progress) -> Result<BTreeMap<String, ContainerSpec>> {
+pub async fn up(
+    docker: &Docker,
+    project: &mut Project,
+    services: &[String],
+    progress: &Progress,
+) -> Result<BTreeMap<String, ContainerSpec>> {
     let compose = project.compose()?;
     let services = project::with_dependencies(&compose, services);
     let images = crate::prepare::prepare(docker, project, &services, progress).await?;
@@ -196,7 +249,13 @@ pub async fn up(docker: &Docker, project: &mut Project, services: &[String], pro
 
 /// Stops and removes the containers of `services`; with `everything`, the
 /// project's networks and leftover containers too. Volumes stay.
-pub async fn down(docker: &Docker, project: &Project, services: &[String], everything: bool, progress: &Progress) -> Result<Plan> {
+pub async fn down(
+    docker: &Docker,
+    project: &Project,
+    services: &[String],
+    everything: bool,
+    progress: &Progress,
+) -> Result<Plan> {
     let compose = project.compose()?;
     let observed = observe(docker, project).await?;
     let levels = project::levels(&compose, services).map_err(|message| Error::Compose {

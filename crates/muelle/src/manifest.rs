@@ -180,8 +180,8 @@ fn default_bases_dir() -> PathBuf {
 impl Manifest {
     /// Reads and checks the manifest at `path`.
     pub fn load(path: &Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path)
-            .map_err(Error::io(format!("read {}", path.display())))?;
+        let text =
+            std::fs::read_to_string(path).map_err(Error::io(format!("read {}", path.display())))?;
         Manifest::parse(&text).map_err(|message| Error::Manifest {
             path: path.to_owned(),
             message,
@@ -194,7 +194,7 @@ impl Manifest {
             let message = e.message().trim().replace('\n', " ");
             match e.span() {
                 Some(span) => {
-                    let line = text[..span.start.min(text.len())].lines().count().max(1);
+                    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
                     format!("line {line}: {message}")
                 }
                 None => message,
@@ -207,7 +207,9 @@ impl Manifest {
     fn check(&self) -> Result<(), String> {
         check_name("project.name", &self.project.name)?;
         if self.groups.contains_key(ALL) {
-            return Err(format!("groups.{ALL}: `{ALL}` is every service and cannot be redefined"));
+            return Err(format!(
+                "groups.{ALL}: `{ALL}` is every service and cannot be redefined"
+            ));
         }
         for (name, members) in &self.groups {
             if members.is_empty() {
@@ -288,7 +290,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named_with_their_line() {
-        let err = Manifest::parse("[project]\nname = \"v\"\n\n[build]\nprofil = \"x\"\n").unwrap_err();
+        let err =
+            Manifest::parse("[project]\nname = \"v\"\n\n[build]\nprofil = \"x\"\n").unwrap_err();
         assert!(err.starts_with("line 5: unknown field `profil`"), "{err}");
     }
 

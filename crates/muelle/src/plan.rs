@@ -99,10 +99,17 @@ impl fmt::Display for Plan {
 /// Brings `levels` of services (each level depending only on earlier ones)
 /// up to their specs: missing objects are created, changed containers
 /// replaced, stopped ones started, and each level waited for before the next.
-pub fn up(levels: &[Vec<&ContainerSpec>], external_networks: &BTreeSet<String>, observed: &Observed) -> Plan {
+pub fn up(
+    levels: &[Vec<&ContainerSpec>],
+    external_networks: &BTreeSet<String>,
+    observed: &Observed,
+) -> Plan {
     let mut steps = Vec::new();
     let specs = levels.iter().flatten();
-    let networks: BTreeSet<&String> = specs.clone().flat_map(|s| s.networks.iter().map(|(n, _)| n)).collect();
+    let networks: BTreeSet<&String> = specs
+        .clone()
+        .flat_map(|s| s.networks.iter().map(|(n, _)| n))
+        .collect();
     for network in networks {
         if !observed.networks.contains(network) && !external_networks.contains(network) {
             steps.push(Step::CreateNetwork(network.clone()));
@@ -141,7 +148,9 @@ pub fn up(levels: &[Vec<&ContainerSpec>], external_networks: &BTreeSet<String>, 
                 None => steps.extend([create, start]),
             }
         }
-        steps.push(Step::Wait(level.iter().map(|s| s.service.clone()).collect()));
+        steps.push(Step::Wait(
+            level.iter().map(|s| s.service.clone()).collect(),
+        ));
     }
     Plan(steps)
 }

@@ -24,7 +24,12 @@ pub const RUNTIME_LABEL: &str = "muelle.runtime.id";
 pub const DOCKERFILE_LABEL: &str = "muelle.dockerfile.hash";
 
 /// Makes every image of `services` available; returns service → image id.
-pub async fn prepare(docker: &Docker, project: &mut Project, services: &[String], progress: &Progress) -> Result<BTreeMap<String, String>> {
+pub async fn prepare(
+    docker: &Docker,
+    project: &mut Project,
+    services: &[String],
+    progress: &Progress,
+) -> Result<BTreeMap<String, String>> {
     let built: Vec<String> = services
         .iter()
         .filter(|s| project.manifest.services.contains_key(*s))
@@ -32,17 +37,29 @@ pub async fn prepare(docker: &Docker, project: &mut Project, services: &[String]
         .collect();
     for service in services.iter().filter(|s| !built.contains(s)) {
         for var in project.image_variables(service) {
-            let default = project.compose()?.services[service].image.clone().unwrap_or_default();
+            let default = project.compose()?.services[service]
+                .image
+                .clone()
+                .unwrap_or_default();
             resolve_variable(docker, project, &var, &default, progress).await?;
         }
     }
     if !built.is_empty() {
-        let (var, default) = (project.manifest.build.runtime_arg.clone(), project.manifest.build.runtime_image.clone());
+        let (var, default) = (
+            project.manifest.build.runtime_arg.clone(),
+            project.manifest.build.runtime_image.clone(),
+        );
         let runtime = resolve_variable(docker, project, &var, &default, progress).await?;
         let binaries = cargo_build(project, &built, progress).await?;
-        let runtime_id = images::inspect(docker, &runtime).await?.map(|i| i.id).unwrap_or_default();
+        let runtime_id = images::inspect(docker, &runtime)
+            .await?
+            .map(|i| i.id)
+            .unwrap_or_default();
         for service in &built {
-            let image = project.compose()?.services[service].image.clone().unwrap_or_default();
+            let image = project.compose()?.services[service]
+                .image
+                .clone()
+                .unwrap_or_default();
             let job = Packaging {
                 image: &image,
                 binary: &binaries[service],
@@ -66,11 +83,13 @@ pub async fn prepare(docker: &Docker, project: &mut Project, services: &[String]
                     reason,
                     hint: format!("build or load it, or name another image for {service} in the compose file"),
                 })?;
-                images::inspect(docker, &image).await?.ok_or_else(|| Error::ImageUnavailable {
-                    image: image.clone(),
-                    reason: "the pull left no image".into(),
-                    hint: "try `docker pull` by hand".into(),
-                })?
+                images::inspect(docker, &image)
+                    .await?
+                    .ok_or_else(|| Error::ImageUnavailable {
+                        image: image.clone(),
+                        reason: "the pull left no image".into(),
+                        hint: "try `docker pull` by hand".into(),
+                    })?
             }
         };
         ids.insert(service.clone(), local.id);
@@ -81,7 +100,13 @@ pub async fn prepare(docker: &Docker, project: &mut Project, services: &[String]
 /// Decides the image behind a variable with an offline recipe: the user's
 /// value, else the default if present or pullable, else the stand-in (built
 /// if needed). Sets the variable for the compose file and returns the image.
-async fn resolve_variable(docker: &Docker, project: &mut Project, var: &str, default: &str, progress: &Progress) -> Result<String> {
+async fn resolve_variable(
+    docker: &Docker,
+    project: &mut Project,
+    var: &str,
+    default: &str,
+    progress: &Progress,
+) -> Result<String> {
     if let Some(value) = project.lookup(var) {
         return Ok(value);
     }
@@ -101,7 +126,15 @@ async fn resolve_variable(docker: &Docker, project: &mut Project, var: &str, def
         }
     }
     let root = project.root.clone();
-    let tag = crate::bases::ensure(docker, &root, &project.manifest.bases, &recipe, progress, false).await?;
+    let tag = crate::bases::ensure(
+        docker,
+        &root,
+        &project.manifest.bases,
+        &recipe,
+        progress,
+        false,
+    )
+    .await?;
     project.overrides.insert(var.to_owned(), tag.clone());
     Ok(tag)
 }
@@ -122,7 +155,10 @@ async fn pull(docker: &Docker, image: &str, progress: &Progress) -> Result<(), S
 
 /// The OCI labels every service image carries; `muelle build` adds revision, version and created.
 pub fn standard_labels(project: &Project, service: &str) -> BTreeMap<String, String> {
-    let mut labels = BTreeMap::from([("org.opencontainers.image.title".to_owned(), service.to_owned())]);
+    let mut labels = BTreeMap::from([(
+        "org.opencontainers.image.title".to_owned(),
+        service.to_owned(),
+    )]);
     if let Some(source) = &project.manifest.project.source {
         labels.insert("org.opencontainers.image.source".into(), source.clone());
     }
@@ -131,12 +167,21 @@ pub fn standard_labels(project: &Project, service: &str) -> BTreeMap<String, Str
 
 /// Builds the release binaries of `services` on the host in one cargo run;
 /// returns service → binary path.
-pub async fn cargo_build(project: &Project, services: &[String], progress: &Progress) -> Result<BTreeMap<String, PathBuf>> {
+pub async fn cargo_build(
+    project: &Project,
+    services: &[String],
+    progress: &Progress,
+) -> Result<BTreeMap<String, PathBuf>> {
     let task = progress.task(format!("cargo build {}", services.join(" ")));
-    let mut command = tokio::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut command =
+        tokio::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command
         .current_dir(&project.root)
-        .args(["build", "--message-format=json-render-diagnostics", "--profile"])
+        .args([
+            "build",
+            "--message-format=json-render-diagnostics",
+            "--profile",
+        ])
         .arg(&project.manifest.build.profile);
     for service in services {
         let s = &project.manifest.services[service];
@@ -170,8 +215,13 @@ pub async fn cargo_build(project: &Project, services: &[String], progress: &Prog
         if let Some(stdout) = stdout {
             let mut lines = stdout.lines();
             while let Ok(Some(line)) = lines.next_line().await {
-                let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
-                if let (Some(exe), Some(name)) = (message["executable"].as_str(), message["target"]["name"].as_str()) {
+                let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
+                    continue;
+                };
+                if let (Some(exe), Some(name)) = (
+                    message["executable"].as_str(),
+                    message["target"]["name"].as_str(),
+                ) {
                     executables.insert(name.to_owned(), PathBuf::from(exe));
                 }
             }
@@ -182,10 +232,21 @@ pub async fn cargo_build(project: &Project, services: &[String], progress: &Prog
     let status = child.wait().await.map_err(Error::io("wait for cargo"))?;
     if !status.success() {
         task.fail();
-        let errors: Vec<&String> = tail.iter().filter(|l| l.starts_with("error")).take(3).collect();
+        let errors: Vec<&String> = tail
+            .iter()
+            .filter(|l| l.starts_with("error"))
+            .take(3)
+            .collect();
         return Err(Error::Build {
             what: services.join(", "),
-            message: format!("cargo build failed: {}", errors.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" | ")),
+            message: format!(
+                "cargo build failed: {}",
+                errors
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ),
         });
     }
     task.done("compiled");
@@ -223,24 +284,38 @@ pub struct Packaging<'a> {
 /// Packages a binary onto the runtime base, unless the image already holds
 /// this binary on this runtime with these labels. Returns whether it built.
 pub async fn package(docker: &Docker, job: Packaging<'_>, progress: &Progress) -> Result<bool> {
-    let bytes = std::fs::read(job.binary).map_err(Error::io(format!("read {}", job.binary.display())))?;
-    let dockerfile = std::fs::read(job.dockerfile).map_err(Error::io(format!("read {}", job.dockerfile.display())))?;
+    let bytes =
+        std::fs::read(job.binary).map_err(Error::io(format!("read {}", job.binary.display())))?;
+    let dockerfile = std::fs::read(job.dockerfile)
+        .map_err(Error::io(format!("read {}", job.dockerfile.display())))?;
     let sha = hex::encode(Sha256::digest(&bytes));
     let mut labels: HashMap<String, String> = job.labels.into_iter().collect();
     labels.insert(BINARY_LABEL.into(), sha);
     labels.insert(RUNTIME_LABEL.into(), job.runtime.1.to_owned());
-    labels.insert(DOCKERFILE_LABEL.into(), hex::encode(&Sha256::digest(&dockerfile)[..8]));
+    labels.insert(
+        DOCKERFILE_LABEL.into(),
+        hex::encode(&Sha256::digest(&dockerfile)[..8]),
+    );
     if let Some(existing) = images::inspect(docker, job.image).await? {
-        if labels.iter().all(|(k, v)| existing.labels.get(k) == Some(v)) {
+        if labels
+            .iter()
+            .all(|(k, v)| existing.labels.get(k) == Some(v))
+        {
             return Ok(false);
         }
     }
     let task = progress.task(format!("package {}", job.image));
-    let title = labels.get("org.opencontainers.image.title").cloned().unwrap_or_default();
+    let title = labels
+        .get("org.opencontainers.image.title")
+        .cloned()
+        .unwrap_or_default();
     let request = BuildRequest {
         tag: job.image,
         context: crate::context::tar(&[("Dockerfile".into(), dockerfile), ("app".into(), bytes)])?,
-        args: HashMap::from([(job.runtime_arg.to_owned(), job.runtime.0.to_owned()), ("SERVICE".to_owned(), title)]),
+        args: HashMap::from([
+            (job.runtime_arg.to_owned(), job.runtime.0.to_owned()),
+            ("SERVICE".to_owned(), title),
+        ]),
         labels,
     };
     match images::build(docker, request, &mut |line| task.status(line)).await {

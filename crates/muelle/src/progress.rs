@@ -43,8 +43,10 @@ impl Progress {
         let bar = self.multi.as_ref().map(|multi| {
             let bar = multi.add(ProgressBar::new_spinner());
             bar.set_style(
-                ProgressStyle::with_template("{spinner:.cyan} {prefix:.bold} {wide_msg:.dim} {elapsed:>4}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                ProgressStyle::with_template(
+                    "{spinner:.cyan} {prefix:.bold} {wide_msg:.dim} {elapsed:>4}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             bar.set_prefix(title.clone());
             bar.enable_steady_tick(TICK);
@@ -85,7 +87,11 @@ impl Task {
 
     /// Ends the task successfully, with a short note such as `cached`.
     pub fn done(self, note: &str) {
-        let line = format!("✔ {} {note} ({:.1}s)", self.title, self.started.elapsed().as_secs_f32());
+        let line = format!(
+            "✔ {} {note} ({:.1}s)",
+            self.title,
+            self.started.elapsed().as_secs_f32()
+        );
         self.finish(line);
     }
 
@@ -98,7 +104,10 @@ impl Task {
     fn finish(self, line: String) {
         match &self.bar {
             Some(bar) => {
-                bar.set_style(ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+                bar.set_style(
+                    ProgressStyle::with_template("{msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
                 bar.finish_with_message(line);
             }
             None => eprintln!("{line}"),

@@ -97,17 +97,26 @@ impl Project {
         };
         for name in self.manifest.services.keys() {
             if !compose.services.contains_key(name) {
-                return Err(bad(format!("services.{name}: no such service in {}", self.compose_path.display())));
+                return Err(bad(format!(
+                    "services.{name}: no such service in {}",
+                    self.compose_path.display()
+                )));
             }
         }
         for (group, members) in &self.manifest.groups {
             if let Some(m) = members.iter().find(|m| !compose.services.contains_key(*m)) {
-                return Err(bad(format!("groups.{group}: no service `{m}` in {}", self.compose_path.display())));
+                return Err(bad(format!(
+                    "groups.{group}: no service `{m}` in {}",
+                    self.compose_path.display()
+                )));
             }
         }
         for (i, step) in self.manifest.reset.iter().enumerate() {
             if !compose.services.contains_key(&step.service) {
-                return Err(bad(format!("reset[{i}].service: no service `{}`", step.service)));
+                return Err(bad(format!(
+                    "reset[{i}].service: no service `{}`",
+                    step.service
+                )));
             }
         }
         Ok(())
@@ -236,9 +245,17 @@ pub fn levels(compose: &ComposeFile, services: &[String]) -> Result<Vec<Vec<Stri
         let before = remaining.len();
         remaining.retain(|name| {
             let deps = compose.services[*name].dependencies();
-            let in_scope: Vec<&String> = deps.iter().map(|(d, _)| d).filter(|d| services.contains(d)).collect();
+            let in_scope: Vec<&String> = deps
+                .iter()
+                .map(|(d, _)| d)
+                .filter(|d| services.contains(d))
+                .collect();
             if in_scope.iter().all(|d| level.contains_key(d.as_str())) {
-                let l = in_scope.iter().map(|d| level[d.as_str()] + 1).max().unwrap_or(0);
+                let l = in_scope
+                    .iter()
+                    .map(|d| level[d.as_str()] + 1)
+                    .max()
+                    .unwrap_or(0);
                 level.insert(name, l);
                 false
             } else {
@@ -246,7 +263,10 @@ pub fn levels(compose: &ComposeFile, services: &[String]) -> Result<Vec<Vec<Stri
             }
         });
         if remaining.len() == before {
-            return Err(format!("depends_on has a cycle among {}", remaining.join(", ")));
+            return Err(format!(
+                "depends_on has a cycle among {}",
+                remaining.join(", ")
+            ));
         }
     }
     let depth = level.values().max().map_or(0, |m| m + 1);

@@ -55,11 +55,18 @@ pub const DEFAULT_STOP_GRACE_SECS: i32 = 10;
 pub fn parse_port(text: &str) -> Result<Published, String> {
     let (spec, protocol) = text.split_once('/').unwrap_or((text, "tcp"));
     let parts: Vec<&str> = spec.rsplitn(3, ':').collect();
-    let number = |s: &str| s.parse::<u16>().map_err(|_| format!("port {text:?}: {s:?} is not a port number"));
+    let number = |s: &str| {
+        s.parse::<u16>()
+            .map_err(|_| format!("port {text:?}: {s:?} is not a port number"))
+    };
     let (host_ip, host_port, container) = match parts.as_slice() {
         [container] => (String::new(), None, number(container)?),
         [container, host] => (String::new(), Some(number(host)?), number(container)?),
-        [container, host, ip] => (ip.trim_matches(['[', ']']).to_owned(), Some(number(host)?), number(container)?),
+        [container, host, ip] => (
+            ip.trim_matches(['[', ']']).to_owned(),
+            Some(number(host)?),
+            number(container)?,
+        ),
         _ => return Err(format!("port {text:?} is not [ip:]host:container")),
     };
     Ok(Published {
@@ -77,14 +84,24 @@ fn nanos(text: &Option<String>) -> Option<i64> {
 }
 
 /// Builds the container spec of `service`, whose image has content id `image_id`.
-pub fn container(project: &Project, compose: &ComposeFile, service: &str, image_id: &str) -> Result<ContainerSpec, String> {
+pub fn container(
+    project: &Project,
+    compose: &ComposeFile,
+    service: &str,
+    image_id: &str,
+) -> Result<ContainerSpec, String> {
     let def = &compose.services[service];
     let lookup = |name: &str| project.lookup(name);
     let image = def.image.clone().unwrap_or_default();
     let env: Vec<String> = def
         .environment
         .as_ref()
-        .map(|e| e.pairs(&lookup).into_iter().map(|(k, v)| format!("{k}={v}")).collect())
+        .map(|e| {
+            e.pairs(&lookup)
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect()
+        })
         .unwrap_or_default();
     let mut published = Vec::new();
     for port in &def.ports {
@@ -113,16 +130,19 @@ pub fn container(project: &Project, compose: &ComposeFile, service: &str, image_
         let mut parts = mount.splitn(3, ':');
         let (source, target, mode) = (parts.next().unwrap_or_default(), parts.next(), parts.next());
         let Some(target) = target else { continue };
-        let source = if source.starts_with('.') || source.starts_with('/') || source.starts_with('~') {
-            let base = project.compose_path().parent().unwrap_or(&project.root);
-            base.join(source).to_string_lossy().into_owned()
-        } else if compose.volumes.contains_key(source) {
-            let name = project.volume_name(source);
-            volumes.push(name.clone());
-            name
-        } else {
-            return Err(format!("services.{service}.volumes: `{source}` is not declared under volumes"));
-        };
+        let source =
+            if source.starts_with('.') || source.starts_with('/') || source.starts_with('~') {
+                let base = project.compose_path().parent().unwrap_or(&project.root);
+                base.join(source).to_string_lossy().into_owned()
+            } else if compose.volumes.contains_key(source) {
+                let name = project.volume_name(source);
+                volumes.push(name.clone());
+                name
+            } else {
+                return Err(format!(
+                    "services.{service}.volumes: `{source}` is not declared under volumes"
+                ));
+            };
         binds.push(match mode {
             Some(mode) => format!("{source}:{target}:{mode}"),
             None => format!("{source}:{target}"),
@@ -158,7 +178,9 @@ pub fn container(project: &Project, compose: &ComposeFile, service: &str, image_
         .stop_grace_period
         .as_deref()
         .and_then(|p| parse_duration(p).ok())
-        .map_or(DEFAULT_STOP_GRACE_SECS, |d| i32::try_from(d.as_secs()).unwrap_or(i32::MAX));
+        .map_or(DEFAULT_STOP_GRACE_SECS, |d| {
+            i32::try_from(d.as_secs()).unwrap_or(i32::MAX)
+        });
     let mut labels: BTreeMap<String, String> = project.labels();
     labels.insert(SERVICE_LABEL.into(), service.to_owned());
     labels.insert("com.docker.compose.container-number".into(), "1".into());
@@ -169,7 +191,12 @@ pub fn container(project: &Project, compose: &ComposeFile, service: &str, image_
     );
     labels.insert(
         "com.docker.compose.project.working_dir".into(),
-        project.compose_path().parent().unwrap_or(&project.root).to_string_lossy().into_owned(),
+        project
+            .compose_path()
+            .parent()
+            .unwrap_or(&project.root)
+            .to_string_lossy()
+            .into_owned(),
     );
     if let Some(extra) = &def.labels {
         labels.extend(extra.pairs(&lookup));
@@ -234,9 +261,15 @@ mod tests {
     #[test]
     fn ports() {
         let p = parse_port("5000:8080").unwrap();
-        assert_eq!((p.host_port, p.container_port, p.protocol.as_str()), (Some(5000), 8080, "tcp"));
+        assert_eq!(
+            (p.host_port, p.container_port, p.protocol.as_str()),
+            (Some(5000), 8080, "tcp")
+        );
         let p = parse_port("127.0.0.1:5001:8080/udp").unwrap();
-        assert_eq!((p.host_ip.as_str(), p.host_port, p.protocol.as_str()), ("127.0.0.1", Some(5001), "udp"));
+        assert_eq!(
+            (p.host_ip.as_str(), p.host_port, p.protocol.as_str()),
+            ("127.0.0.1", Some(5001), "udp")
+        );
         assert_eq!(parse_port("8080").unwrap().host_port, None);
         assert!(parse_port("http:80").is_err());
     }

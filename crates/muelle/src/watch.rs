@@ -28,12 +28,19 @@ pub struct Fingerprint {
 
 /// Fingerprints the files under `paths`, skipping `target` and hidden entries.
 pub fn fingerprint(paths: &[PathBuf]) -> Fingerprint {
-    let mut fp = Fingerprint { newest: None, files: 0 };
+    let mut fp = Fingerprint {
+        newest: None,
+        files: 0,
+    };
     let mut stack: Vec<PathBuf> = paths.to_vec();
     while let Some(path) = stack.pop() {
-        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
         if meta.is_dir() {
-            let Ok(entries) = std::fs::read_dir(&path) else { continue };
+            let Ok(entries) = std::fs::read_dir(&path) else {
+                continue;
+            };
             for entry in entries.flatten() {
                 let name = entry.file_name();
                 let name = name.to_string_lossy();
@@ -56,9 +63,14 @@ fn watched(project: &Project, targets: &[String]) -> BTreeMap<String, Vec<PathBu
         .iter()
         .filter_map(|s| {
             let service = project.manifest.services.get(s)?;
-            let mut paths: Vec<PathBuf> = service.watch.iter().map(|p| project.root.join(p)).collect();
+            let mut paths: Vec<PathBuf> =
+                service.watch.iter().map(|p| project.root.join(p)).collect();
             if paths.is_empty() {
-                paths.push(project.root.join(Path::new("crates").join(&service.package)));
+                paths.push(
+                    project
+                        .root
+                        .join(Path::new("crates").join(&service.package)),
+                );
             }
             Some((s.clone(), paths))
         })
@@ -66,13 +78,21 @@ fn watched(project: &Project, targets: &[String]) -> BTreeMap<String, Vec<PathBu
 }
 
 /// Watches until interrupted (Ctrl-C); build errors are shown, not fatal.
-pub async fn run(docker: &Docker, project: &mut Project, targets: &[String], progress: &Progress) -> Result<()> {
+pub async fn run(
+    docker: &Docker,
+    project: &mut Project,
+    targets: &[String],
+    progress: &Progress,
+) -> Result<()> {
     let watched = watched(project, targets);
     if watched.is_empty() {
         progress.say("nothing to watch: none of the targets is built by muelle");
         return Ok(());
     }
-    let mut seen: BTreeMap<String, Fingerprint> = watched.iter().map(|(s, p)| (s.clone(), fingerprint(p))).collect();
+    let mut seen: BTreeMap<String, Fingerprint> = watched
+        .iter()
+        .map(|(s, p)| (s.clone(), fingerprint(p)))
+        .collect();
     progress.say(&format!(
         "watching {} for changes (Ctrl-C to stop; the services keep running)",
         watched.keys().cloned().collect::<Vec<_>>().join(", ")

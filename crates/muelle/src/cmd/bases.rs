@@ -20,7 +20,15 @@ pub async fn run(args: BasesArgs, ctx: &Ctx) -> Result<()> {
     recipes.sort();
     recipes.dedup();
     for recipe in recipes {
-        let tag = bases::ensure(&docker, &project.root, &settings, recipe, &ctx.progress, args.force).await?;
+        let tag = bases::ensure(
+            &docker,
+            &project.root,
+            &settings,
+            recipe,
+            &ctx.progress,
+            args.force,
+        )
+        .await?;
         println!("{tag}");
     }
     Ok(())

@@ -7,6 +7,11 @@ use crate::error::Result;
 
 /// Prints the completion script for the shell.
 pub fn run(args: CompletionsArgs) -> Result<()> {
-    clap_complete::generate(args.shell, &mut Cli::command(), "muelle", &mut std::io::stdout());
+    clap_complete::generate(
+        args.shell,
+        &mut Cli::command(),
+        "muelle",
+        &mut std::io::stdout(),
+    );
     Ok(())
 }

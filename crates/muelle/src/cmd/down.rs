@@ -11,11 +11,13 @@ pub async fn run(args: DownArgs, ctx: &Ctx) -> Result<()> {
     let docker = local::connect().await?;
     let project = ctx.project()?;
     let compose = project.compose()?;
-    let everything = args.targets.is_empty() || args.targets.iter().any(|t| t == crate::manifest::ALL);
+    let everything =
+        args.targets.is_empty() || args.targets.iter().any(|t| t == crate::manifest::ALL);
     let services = project.targets(&compose, &args.targets)?;
     let plan = local::down(&docker, &project, &services, everything, &ctx.progress).await?;
     if plan.0.is_empty() {
-        ctx.progress.say(&format!("nothing to stop for project {}", project.name));
+        ctx.progress
+            .say(&format!("nothing to stop for project {}", project.name));
     }
     Ok(())
 }

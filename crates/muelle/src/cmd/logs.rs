@@ -27,8 +27,19 @@ pub async fn run(args: LogsArgs, ctx: &Ctx) -> Result<()> {
     let mut streams: Vec<BoxStream<'static, (String, Result<String>)>> = Vec::new();
     let width = services.iter().map(String::len).max().unwrap_or(0);
     for c in existing {
-        let Some(service) = c.labels.get(SERVICE_LABEL).filter(|s| services.contains(s)).cloned() else { continue };
-        let prefix = if services.len() > 1 { format!("{service:<width$} | ") } else { String::new() };
+        let Some(service) = c
+            .labels
+            .get(SERVICE_LABEL)
+            .filter(|s| services.contains(s))
+            .cloned()
+        else {
+            continue;
+        };
+        let prefix = if services.len() > 1 {
+            format!("{service:<width$} | ")
+        } else {
+            String::new()
+        };
         let s = containers::logs(&docker, &c.name, args.follow, args.tail)
             .map(move |chunk| (prefix.clone(), chunk.map(|c| c.to_string())));
         streams.push(s.boxed());

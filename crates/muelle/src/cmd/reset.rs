@@ -16,14 +16,20 @@ pub async fn run(args: ResetArgs, ctx: &Ctx) -> Result<()> {
     let mut project = ctx.project()?;
     if project.manifest.reset.is_empty() {
         return Err(Error::Refused(
-            "the manifest has no [[reset]] commands, so there is nothing muelle knows to delete".into(),
+            "the manifest has no [[reset]] commands, so there is nothing muelle knows to delete"
+                .into(),
         ));
     }
     if !args.yes {
         confirm(&project.name)?;
     }
     let docker = local::connect().await?;
-    let mut needed: Vec<String> = project.manifest.reset.iter().map(|s| s.service.clone()).collect();
+    let mut needed: Vec<String> = project
+        .manifest
+        .reset
+        .iter()
+        .map(|s| s.service.clone())
+        .collect();
     needed.sort();
     needed.dedup();
     let mut missing = Vec::new();
@@ -38,11 +44,16 @@ pub async fn run(args: ResetArgs, ctx: &Ctx) -> Result<()> {
         }
     }
     if !missing.is_empty() {
-        ctx.progress.say(&format!("starting {} to reset the data", missing.join(", ")));
+        ctx.progress.say(&format!(
+            "starting {} to reset the data",
+            missing.join(", ")
+        ));
         local::up(&docker, &mut project, &missing, &ctx.progress).await?;
     }
     for step in &project.manifest.reset {
-        let task = ctx.progress.task(format!("{}: {}", step.service, step.command.join(" ")));
+        let task = ctx
+            .progress
+            .task(format!("{}: {}", step.service, step.command.join(" ")));
         let container = project.container_name(&step.service);
         match containers::exec(&docker, &step.service, &container, &step.command).await {
             Ok(_) => task.done("done"),
@@ -66,7 +77,8 @@ pub async fn run(args: ResetArgs, ctx: &Ctx) -> Result<()> {
 fn confirm(project: &str) -> Result<()> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(Error::Refused(
-            "muelle reset deletes all votes and there is no terminal to confirm on: pass --yes".into(),
+            "muelle reset deletes all votes and there is no terminal to confirm on: pass --yes"
+                .into(),
         ));
     }
     eprint!("Delete all votes of project {project}? [y/N] ");
@@ -79,6 +91,8 @@ fn confirm(project: &str) -> Result<()> {
     if matches!(answer.trim(), "y" | "Y" | "yes") {
         Ok(())
     } else {
-        Err(Error::Refused("reset cancelled; nothing was deleted".into()))
+        Err(Error::Refused(
+            "reset cancelled; nothing was deleted".into(),
+        ))
     }
 }

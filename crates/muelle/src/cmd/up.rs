@@ -27,7 +27,9 @@ pub async fn run(args: UpArgs, ctx: &Ctx) -> Result<()> {
 /// One line per published port of the targets, e.g. `vote  http://localhost:5000`.
 pub fn print_urls(specs: &BTreeMap<String, ContainerSpec>, targets: &[String]) {
     for service in targets {
-        let Some(spec) = specs.get(service) else { continue };
+        let Some(spec) = specs.get(service) else {
+            continue;
+        };
         for port in spec.published.iter().filter_map(|p| p.host_port) {
             println!("{service:<8} http://localhost:{port}");
         }

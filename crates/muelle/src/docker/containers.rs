@@ -4,8 +4,8 @@ use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::exec::{StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerCreateBody, ContainerStateStatusEnum, EndpointSettings, ExecConfig,
-    HealthStatusEnum, NetworkConnectRequest,
+    ContainerCreateBody, ContainerStateStatusEnum, EndpointSettings, ExecConfig, HealthStatusEnum,
+    NetworkConnectRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptions, ListContainersOptions, LogsOptions, RemoveContainerOptions,
@@ -224,7 +224,12 @@ pub fn logs(
 
 /// Runs a command in a running container and returns its output, failing
 /// when it exits non-zero.
-pub async fn exec(docker: &Docker, service: &str, name: &str, command: &[String]) -> Result<String> {
+pub async fn exec(
+    docker: &Docker,
+    service: &str,
+    name: &str,
+    command: &[String],
+) -> Result<String> {
     let config = ExecConfig {
         attach_stdout: Some(true),
         attach_stderr: Some(true),
@@ -241,13 +246,19 @@ pub async fn exec(docker: &Docker, service: &str, name: &str, command: &[String]
         tty: false,
         output_capacity: None,
     };
-    if let StartExecResults::Attached { output: mut stream, .. } = docker
+    if let StartExecResults::Attached {
+        output: mut stream, ..
+    } = docker
         .start_exec(&created.id, Some(options))
         .await
         .map_err(failed(format!("run a command in {name}")))?
     {
         while let Some(chunk) = stream.next().await {
-            output.push_str(&chunk.map_err(failed(format!("read output in {name}")))?.to_string());
+            output.push_str(
+                &chunk
+                    .map_err(failed(format!("read output in {name}")))?
+                    .to_string(),
+            );
         }
     }
     let inspect = docker

@@ -32,7 +32,11 @@ pub async fn inspect(docker: &Docker, reference: &str) -> Result<Option<Local>> 
 }
 
 /// Pulls `reference`, reporting each status line; the error is the registry's answer.
-pub async fn pull(docker: &Docker, reference: &str, on_line: &mut dyn FnMut(&str)) -> Result<(), String> {
+pub async fn pull(
+    docker: &Docker,
+    reference: &str,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<(), String> {
     let (repo, tag) = split_reference(reference);
     let options = CreateImageOptions {
         from_image: Some(repo.to_owned()),
@@ -76,7 +80,11 @@ pub struct BuildRequest<'a> {
 const BUILD_LOG_TAIL: usize = 12;
 
 /// Builds an image with the classic builder, reporting each output line.
-pub async fn build(docker: &Docker, request: BuildRequest<'_>, on_line: &mut dyn FnMut(&str)) -> Result<()> {
+pub async fn build(
+    docker: &Docker,
+    request: BuildRequest<'_>,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<()> {
     let options = BuildImageOptions {
         dockerfile: "Dockerfile".into(),
         t: Some(request.tag.to_owned()),

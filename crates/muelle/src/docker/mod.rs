@@ -17,8 +17,8 @@ use crate::error::{Error, Result};
 /// socket) and agrees on an API version, so engines older than bollard's
 /// default (20.10 speaks 1.41) work.
 pub async fn connect() -> Result<Docker> {
-    let host = std::env::var("DOCKER_HOST")
-        .unwrap_or_else(|_| "unix:///var/run/docker.sock".to_owned());
+    let host =
+        std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_owned());
     let unavailable = |reason: String| Error::DockerUnavailable {
         host: host.clone(),
         reason,

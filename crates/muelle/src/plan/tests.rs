@@ -9,7 +9,10 @@ fn spec(service: &str, networks: &[&str], volumes: &[&str], hash: &str) -> Conta
         service: service.into(),
         name: format!("p-{service}-1"),
         body: Default::default(),
-        networks: networks.iter().map(|n| (format!("p_{n}"), vec![service.to_owned()])).collect(),
+        networks: networks
+            .iter()
+            .map(|n| (format!("p_{n}"), vec![service.to_owned()]))
+            .collect(),
         volumes: volumes.iter().map(|v| format!("p_{v}")).collect(),
         published: Vec::new(),
         stop_grace_secs: 10,
@@ -39,7 +42,9 @@ fn voting_app() -> Vec<ContainerSpec> {
 }
 
 fn levels(specs: &[ContainerSpec]) -> Vec<Vec<&ContainerSpec>> {
-    let (deps, apps): (Vec<_>, Vec<_>) = specs.iter().partition(|s| s.service == "db" || s.service == "redis");
+    let (deps, apps): (Vec<_>, Vec<_>) = specs
+        .iter()
+        .partition(|s| s.service == "db" || s.service == "redis");
     vec![deps, apps]
 }
 
@@ -105,8 +110,15 @@ wait for result, vote, worker to be healthy
 #[test]
 fn external_networks_are_not_created() {
     let specs = [spec("vote", &["edge"], &[], "v1")];
-    let plan = up(&[vec![&specs[0]]], &["p_edge".to_owned()].into(), &Observed::default());
-    assert_eq!(plan.to_string(), "create p-vote-1 for vote\nstart p-vote-1\nwait for vote to be healthy\n");
+    let plan = up(
+        &[vec![&specs[0]]],
+        &["p_edge".to_owned()].into(),
+        &Observed::default(),
+    );
+    assert_eq!(
+        plan.to_string(),
+        "create p-vote-1 for vote\nstart p-vote-1\nwait for vote to be healthy\n"
+    );
 }
 
 #[test]

@@ -1,0 +1,9 @@
+//! muelle's command line against the real Docker engine. One binary, one
+//! module per feature; `common` holds the `Test` builder and the clean-up
+//! guard that removes every container, network and volume a test made.
+
+mod common;
+mod completions;
+mod errors;
+mod voting;
+mod watch;
