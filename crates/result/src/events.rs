@@ -19,11 +19,11 @@ use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use tokio::sync::watch;
 use tokio::time::{Instant, Sleep};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::WatchStream;
 
+use crate::feed::Feed;
 use crate::snapshot::Snapshot;
 
 /// How long a stream may stay silent before a comment is sent, so proxies
@@ -38,18 +38,79 @@ const RETRY_FRAME: &[u8] = b"retry: 2000\n\n";
 const KEEP_ALIVE_FRAME: &[u8] = b":\n\n";
 
 /// How long a client refused for being one too many should wait.
-const RETRY_AFTER_SECONDS: &str = "5";
+pub(crate) const RETRY_AFTER_SECONDS: &str = "5";
+
+/// What opening an event stream needs: the feed to follow and the count
+/// of open streams. Shared by the router and the lean connection path.
+#[derive(Debug, Clone)]
+pub(crate) struct Streams {
+    feed: Feed,
+    clients: Clients,
+}
+
+impl Streams {
+    /// Streams over `feed`, at most `max` at once.
+    pub(crate) fn new(feed: Feed, max: usize) -> Streams {
+        Streams {
+            feed,
+            clients: Clients::new(max),
+        }
+    }
+
+    /// A new stream, or `None` when the process already holds as many as
+    /// it may.
+    pub(crate) fn open(&self) -> Option<EventStream> {
+        let Some(slot) = self.clients.admit() else {
+            metrics::counter!("result_sse_refused_total").increment(1);
+            return None;
+        };
+        Some(EventStream {
+            greeted: false,
+            changes: WatchStream::new(self.feed.subscribe()),
+            keep_alive: Box::pin(tokio::time::sleep(KEEP_ALIVE)),
+            _slot: slot,
+        })
+    }
+
+    /// Answers `/events` through the router: a stream, or 503 when full.
+    pub(crate) fn response(&self) -> Response {
+        let Some(stream) = self.open() else {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+                REFUSED_BODY,
+            )
+                .into_response();
+        };
+        let mut response = Body::from_stream(stream).into_response();
+        let headers = response.headers_mut();
+        for (name, value) in STREAM_HEADERS {
+            headers.insert(*name, HeaderValue::from_static(value));
+        }
+        response
+    }
+}
+
+/// The headers of every event stream, however it is served.
+pub(crate) const STREAM_HEADERS: &[(&str, &str)] = &[
+    ("content-type", "text/event-stream"),
+    ("cache-control", "no-cache"),
+    // Tells nginx-style proxies not to buffer the stream.
+    ("x-accel-buffering", "no"),
+];
+
+/// What a client refused for being one too many reads.
+pub(crate) const REFUSED_BODY: &str = "too many live result streams; try again shortly\n";
 
 /// Counts open streams against the configured limit.
 #[derive(Debug, Clone)]
-pub(crate) struct Clients {
+struct Clients {
     open: Arc<AtomicUsize>,
     max: usize,
 }
 
 impl Clients {
-    /// A counter that admits at most `max` streams at once.
-    pub(crate) fn new(max: usize) -> Clients {
+    fn new(max: usize) -> Clients {
         Clients {
             open: Arc::new(AtomicUsize::new(0)),
             max,
@@ -82,38 +143,9 @@ impl Drop for Slot {
     }
 }
 
-/// Answers `/events` with a stream over `changes`, or 503 when the process
-/// already holds as many streams as it may.
-pub(crate) fn response(changes: watch::Receiver<Option<Snapshot>>, clients: &Clients) -> Response {
-    let Some(slot) = clients.admit() else {
-        metrics::counter!("result_sse_refused_total").increment(1);
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
-            "too many live result streams; try again shortly\n",
-        )
-            .into_response();
-    };
-    let stream = EventStream {
-        greeted: false,
-        changes: WatchStream::new(changes),
-        keep_alive: Box::pin(tokio::time::sleep(KEEP_ALIVE)),
-        _slot: slot,
-    };
-    let mut response = Body::from_stream(stream).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    // Tells nginx-style proxies not to buffer the stream.
-    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    response
-}
-
-/// The body of one `/events` response.
-struct EventStream {
+/// The frames of one `/events` response: the reconnect delay, then the
+/// tally at connect and at each change, and keep-alive comments between.
+pub(crate) struct EventStream {
     greeted: bool,
     changes: WatchStream<Option<Snapshot>>,
     keep_alive: Pin<Box<Sleep>>,
@@ -156,6 +188,7 @@ impl Stream for EventStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::sync::watch;
     use tokio_stream::StreamExt;
     use voting::tally::Tally;
 
@@ -172,12 +205,13 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_stream_greets_sends_changes_keeps_alive_and_ends_with_the_feed() {
         let (feed, changes) = watch::channel(None);
-        let clients = Clients::new(1);
-        let response = response(changes, &clients);
+        let streams = Streams::new(Feed::following(changes), 1);
+        let response = streams.response();
         assert_eq!(
             response.headers()[header::CONTENT_TYPE],
             "text/event-stream"
         );
+        assert_eq!(streams.response().status(), StatusCode::SERVICE_UNAVAILABLE);
         let mut body = response.into_body().into_data_stream();
         let mut next = async || body.next().await.map(|chunk| chunk.unwrap());
 

@@ -87,6 +87,16 @@ impl Feed {
         self.tally.clone()
     }
 
+    /// A feed that follows `tally` and is always healthy, for unit tests
+    /// of its readers.
+    #[cfg(test)]
+    pub(crate) fn following(tally: watch::Receiver<Option<Snapshot>>) -> Feed {
+        Feed {
+            tally,
+            db_error: watch::channel(None).1,
+        }
+    }
+
     /// `Ok` while the feed is connected, otherwise the last error.
     pub(crate) fn db_health(&self) -> Result<(), String> {
         match &*self.db_error.borrow() {

@@ -8,10 +8,12 @@
 //! numbers stale while `/healthz` reports it.
 
 mod config;
+mod direct_events;
 mod events;
 mod feed;
 mod page;
 mod routes;
+mod server;
 mod snapshot;
 
 pub use crate::config::{
@@ -23,14 +25,12 @@ pub use crate::feed::FeedError;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::events::Streams;
 use crate::routes::AppState;
 
 /// Why the service stopped other than by a requested shutdown.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The HTTP server failed (accepting connections, most likely).
-    #[error("serving HTTP failed: {0}")]
-    Serve(#[source] std::io::Error),
     /// The tally feed task panicked; the numbers could no longer change.
     #[error("the tally feed stopped unexpectedly: {0}")]
     Feed(#[source] tokio::task::JoinError),
@@ -47,15 +47,11 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), Error> {
     describe_metrics();
-    // A child token, so a failing server stops the feed without cancelling
-    // the caller's token.
-    let stop = shutdown.child_token();
-    let (feed, feed_task) = feed::spawn(config.database, config.refresh_interval, stop.clone());
-    let state = AppState::new(feed, config.options, config.max_sse_clients);
-    let served = voting::http::serve(listener, routes::router(state), stop.clone()).await;
-    stop.cancel();
-    feed_task.await.map_err(Error::Feed)?;
-    served.map_err(Error::Serve)
+    let (feed, feed_task) = feed::spawn(config.database, config.refresh_interval, shutdown.clone());
+    let streams = Streams::new(feed.clone(), config.max_sse_clients);
+    let state = AppState::new(feed, config.options, streams.clone());
+    server::serve(listener, routes::router(state), streams, shutdown).await;
+    feed_task.await.map_err(Error::Feed)
 }
 
 /// Installs the Prometheus recorder now (it is otherwise installed at the

@@ -13,7 +13,7 @@ use maud::Markup;
 use voting::ballot::Options;
 use voting::http::{Check, health_response};
 
-use crate::events::{self, Clients};
+use crate::events::Streams;
 use crate::feed::Feed;
 use crate::page;
 
@@ -22,21 +22,21 @@ use crate::page;
 pub(crate) struct AppState {
     feed: Feed,
     options: Arc<Options>,
-    clients: Clients,
+    streams: Streams,
 }
 
 impl AppState {
-    /// Bundles the feed with the labels and the stream limit.
-    pub(crate) fn new(feed: Feed, options: Options, max_sse_clients: usize) -> AppState {
+    /// Bundles the feed with the labels and the event streams.
+    pub(crate) fn new(feed: Feed, options: Options, streams: Streams) -> AppState {
         AppState {
             feed,
             options: Arc::new(options),
-            clients: Clients::new(max_sse_clients),
+            streams,
         }
     }
 }
 
-/// The service's routes; `/metrics` is added by [`voting::http::serve`].
+/// The service's routes; `/metrics` is added by [`voting::http::observe`].
 pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(index))
@@ -74,7 +74,7 @@ async fn results(State(state): State<AppState>) -> Response {
 
 #[tracing::instrument(level = "debug", skip_all)]
 async fn event_stream(State(state): State<AppState>) -> Response {
-    events::response(state.feed.subscribe(), &state.clients)
+    state.streams.response()
 }
 
 /// 200 while the feed holds a working database connection, 503 otherwise.

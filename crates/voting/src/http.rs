@@ -20,12 +20,17 @@ pub async fn serve(
     router: Router,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let router = router
-        .route("/metrics", get(render_metrics))
-        .layer(middleware::from_fn(track_requests));
-    axum::serve(listener, router)
+    axum::serve(listener, observe(router))
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await
+}
+
+/// Adds `/metrics` and request metrics to a router. [`serve`] does it
+/// itself; a service that runs its own accept loop calls it directly.
+pub fn observe(router: Router) -> Router {
+    router
+        .route("/metrics", get(render_metrics))
+        .layer(middleware::from_fn(track_requests))
 }
 
 async fn render_metrics() -> String {
@@ -42,11 +47,17 @@ async fn track_requests(request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
+    record_request(method, route, response.status(), started);
+    response
+}
+
+/// Counts one request in the same metrics as [`observe`], for requests a
+/// service answers outside its router.
+pub fn record_request(method: String, route: String, status: StatusCode, started: Instant) {
+    let status = status.as_u16().to_string();
     metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
     metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(started.elapsed().as_secs_f64());
-    response
 }
 
 /// The state of one dependency, as `/healthz` reports it.

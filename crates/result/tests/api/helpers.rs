@@ -143,15 +143,26 @@ impl TestApp {
         client.batch_execute(&notify_sql()).await.unwrap();
     }
 
-    /// Opens `/events` and checks it is an event stream.
+    /// Opens `/events` as the first request of a fresh connection, which
+    /// the service answers on its lean path (the stream ends with the
+    /// connection).
     pub async fn events(&self) -> Events {
-        let response = self.get("/events").await;
-        assert_eq!(response.status(), 200);
-        assert_eq!(response.headers()["content-type"], "text/event-stream");
-        Events {
-            body: Box::pin(response.bytes_stream()),
-            buffer: String::new(),
-        }
+        let response = reqwest::Client::new()
+            .get(self.url("/events"))
+            .send()
+            .await
+            .expect("the service answers");
+        Events::check(response, "close")
+    }
+
+    /// Opens `/events` on a connection kept alive after another request,
+    /// which the router answers (the stream is chunked).
+    pub async fn events_after_another_request(&self) -> Events {
+        let http = reqwest::Client::new();
+        let health = http.get(self.url("/healthz")).send().await.unwrap();
+        health.bytes().await.unwrap();
+        let response = http.get(self.url("/events")).send().await.unwrap();
+        Events::check(response, "chunked")
     }
 
     /// The sum of a counter's samples in `/metrics`.
@@ -188,6 +199,23 @@ pub struct Events {
 }
 
 impl Events {
+    /// Checks that `response` is an event stream framed as `framing` says:
+    /// `close` (ended by closing the connection) or `chunked`.
+    fn check(response: reqwest::Response, framing: &str) -> Events {
+        assert_eq!(response.status(), 200);
+        let headers = response.headers();
+        assert_eq!(headers["content-type"], "text/event-stream");
+        assert_eq!(headers["cache-control"], "no-cache");
+        match framing {
+            "close" => assert_eq!(headers["connection"], "close", "{headers:?}"),
+            _ => assert_eq!(headers["transfer-encoding"], "chunked", "{headers:?}"),
+        }
+        Events {
+            body: Box::pin(response.bytes_stream()),
+            buffer: String::new(),
+        }
+    }
+
     /// The data of the next event, or `None` when the server ended the
     /// stream. Comments and `retry:` lines are skipped.
     pub async fn next_data(&mut self) -> Option<String> {

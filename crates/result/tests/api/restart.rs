@@ -10,6 +10,7 @@ use crate::helpers::{TestApp, spawn_app};
 async fn the_service_survives_a_postgres_restart() {
     let mut app = spawn_app().await;
     app.vote("aaaa", "a").await;
+    app.wait_for_results(Tally { a: 1, b: 0 }).await;
     let mut events = app.events().await;
     assert_eq!(events.next_tally().await, Tally { a: 1, b: 0 });
 

@@ -11,8 +11,12 @@ use crate::helpers::spawn_app;
 async fn shutdown_completes_while_event_streams_are_open() {
     let app = spawn_app().await;
     let mut clients = Vec::new();
-    for _ in 0..5 {
-        let mut events = app.events().await;
+    for fresh in [true, false, true, false] {
+        let mut events = if fresh {
+            app.events().await
+        } else {
+            app.events_after_another_request().await
+        };
         assert_eq!(events.next_tally().await, Tally { a: 0, b: 0 });
         clients.push(events);
     }
