@@ -20,14 +20,11 @@ use tokio::time::{Instant, sleep, sleep_until, timeout};
 use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::{AsyncMessage, Client, Connection, NoTls, Socket, Statement};
 use tokio_util::sync::CancellationToken;
+use voting::connect::Backoff;
 use voting::schema::{self, CHANGED_CHANNEL, COUNT_SQL};
 use voting::tally::Tally;
 
 use crate::snapshot::Snapshot;
-
-/// The first pause after the database fails: short, since most outages
-/// are restarts that take a second or two.
-const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
 
 /// The longest pause between attempts, so the page is live again within a
 /// couple of seconds of the database coming back.
@@ -173,11 +170,11 @@ async fn keep_connected(
     database: &tokio_postgres::Config,
     refresh: Duration,
 ) -> Infallible {
-    let mut backoff = Backoff::default();
+    let mut backoff = Backoff::new(MAX_BACKOFF);
     loop {
         let error = session(publisher, database, refresh, &mut backoff).await;
         publisher.unhealthy(&error);
-        let pause = backoff.next_pause();
+        let pause = backoff.next_delay();
         tracing::warn!(error = %error, retry_in = ?pause, "database unavailable; serving the last known tally");
         sleep(pause).await;
     }
@@ -311,48 +308,9 @@ async fn drive(connection: &mut Connection<Socket, NoTlsStream>, changed: &Notif
     }
 }
 
-/// Exponential backoff between reconnection attempts, capped at
-/// [`MAX_BACKOFF`].
-#[derive(Debug)]
-struct Backoff {
-    next: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Backoff {
-        Backoff {
-            next: INITIAL_BACKOFF,
-        }
-    }
-}
-
-impl Backoff {
-    fn next_pause(&mut self) -> Duration {
-        let pause = self.next;
-        self.next = (self.next * 2).min(MAX_BACKOFF);
-        pause
-    }
-
-    fn reset(&mut self) {
-        self.next = INITIAL_BACKOFF;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_its_cap_and_resets() {
-        let mut backoff = Backoff::default();
-        let pauses: Vec<_> = (0..8).map(|_| backoff.next_pause()).collect();
-        assert_eq!(pauses[0], INITIAL_BACKOFF);
-        assert_eq!(pauses[1], INITIAL_BACKOFF * 2);
-        assert!(pauses.windows(2).all(|w| w[0] <= w[1]));
-        assert_eq!(pauses[7], MAX_BACKOFF);
-        backoff.reset();
-        assert_eq!(backoff.next_pause(), INITIAL_BACKOFF);
-    }
 
     #[tokio::test]
     async fn readers_are_woken_only_when_the_counts_change() {
