@@ -40,7 +40,7 @@ const NOT_CONNECTED: &str = "not connected yet";
 
 /// Why the feed lost (or never had) its database.
 #[derive(Debug, thiserror::Error)]
-pub enum FeedError {
+pub(crate) enum FeedError {
     /// The connection could not be opened.
     #[error("cannot connect to PostgreSQL: {0}")]
     Connect(#[source] tokio_postgres::Error),
