@@ -96,6 +96,23 @@ impl Store {
         }
     }
 
+    /// Connects now if not connected, so that an idle worker is ready (and
+    /// reports itself healthy) before the first vote arrives, and the first
+    /// vote does not wait for a connection. Gives up after `within`.
+    pub async fn warm_up(&mut self, within: std::time::Duration) -> Result<(), StoreError> {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|(client, _)| !client.is_closed())
+        {
+            return Ok(());
+        }
+        match tokio::time::timeout(within, self.connection()).await {
+            Ok(connected) => connected.map(drop),
+            Err(_) => Ok(()),
+        }
+    }
+
     async fn write_one_by_one(&mut self, rows: &[Row]) -> Result<Written, StoreError> {
         let (client, upsert) = self.connection().await?;
         let mut written = Written::default();

@@ -14,6 +14,10 @@ use crate::{Error, heartbeat};
 /// The longest wait between attempts while Redis or PostgreSQL is down.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
+/// How long an idle worker may spend connecting to PostgreSQL before it
+/// looks at the queue again.
+const WARM_UP_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// After shutdown is asked for, how long the batch in hand may keep trying
 /// to commit. Docker kills a container 10 s after SIGTERM; the votes of a
 /// batch that could not commit in time stay held in Redis and are not lost.
@@ -74,6 +78,7 @@ impl Worker {
     async fn process(&mut self, shutdown: &CancellationToken, id_lost: &CancellationToken) {
         let mut backoff = Backoff::new(MAX_BACKOFF);
         loop {
+            self.warm_up(shutdown).await;
             let taken = tokio::select! {
                 taken = self.queue.take(self.batch_size) => taken,
                 _ = shutdown.cancelled() => return,
@@ -96,6 +101,18 @@ impl Worker {
                     }
                 }
             }
+        }
+    }
+
+    /// Makes sure PostgreSQL is connected while there is nothing to do.
+    async fn warm_up(&mut self, shutdown: &CancellationToken) {
+        let warmed = tokio::select! {
+            warmed = self.store.warm_up(WARM_UP_TIMEOUT) => warmed,
+            _ = shutdown.cancelled() => return,
+        };
+        if let Err(e) = warmed {
+            metrics::counter!("worker_db_errors_total").increment(1);
+            tracing::debug!(error = %e, "PostgreSQL is not reachable yet");
         }
     }
 
