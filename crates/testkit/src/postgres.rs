@@ -19,11 +19,24 @@ pub struct Postgres {
     server: Server,
     dir: TempDir,
     port: u16,
+    durable: bool,
 }
 
 impl Postgres {
     /// Creates a fresh cluster and waits until it accepts connections.
+    /// It skips fsync and synchronous commits, which tests do not need.
     pub async fn start() -> Postgres {
+        Postgres::start_with(false).await
+    }
+
+    /// Like [`Postgres::start`], but with PostgreSQL's default durability
+    /// (fsync, synchronous commit, full page writes), as in production:
+    /// benchmarks measure what a real deployment would pay per commit.
+    pub async fn start_durable() -> Postgres {
+        Postgres::start_with(true).await
+    }
+
+    async fn start_with(durable: bool) -> Postgres {
         let dir = tempfile::Builder::new()
             .prefix("testkit-postgres-")
             .tempdir()
@@ -34,8 +47,13 @@ impl Postgres {
         }
         init_cluster(&dir).await;
         let port = free_port();
-        let server = spawn(port, &dir);
-        let postgres = Postgres { server, dir, port };
+        let server = spawn(port, &dir, durable);
+        let postgres = Postgres {
+            server,
+            dir,
+            port,
+            durable,
+        };
         postgres.wait_ready().await;
         postgres
     }
@@ -69,7 +87,7 @@ impl Postgres {
 
     /// Starts the server again on the same port and data.
     pub async fn start_again(&mut self) {
-        self.server = spawn(self.port, &self.dir);
+        self.server = spawn(self.port, &self.dir, self.durable);
         self.wait_ready().await;
     }
 
@@ -128,7 +146,7 @@ async fn init_cluster(dir: &TempDir) {
     );
 }
 
-fn spawn(port: u16, dir: &TempDir) -> Server {
+fn spawn(port: u16, dir: &TempDir, durable: bool) -> Server {
     let mut command = Command::new(pg_binary("postgres"));
     command
         .arg("-D")
@@ -137,9 +155,12 @@ fn spawn(port: u16, dir: &TempDir) -> Server {
         .arg(port.to_string())
         .arg("-k")
         .arg(dir.path())
-        .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
-        .args(["-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
-        .args(["-c", "max_connections=200"]);
+        .args(["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"]);
+    if !durable {
+        command
+            .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
+            .args(["-c", "full_page_writes=off"]);
+    }
     Server::spawn("postgres", command)
 }
 
