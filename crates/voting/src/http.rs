@@ -26,8 +26,11 @@ pub async fn serve(
 }
 
 /// Adds `/metrics` and request metrics to a router. [`serve`] does it
-/// itself; a service that runs its own accept loop calls it directly.
+/// itself; a service that runs its own accept loop calls it directly. It
+/// installs the recorder now, so nothing counted before the first scrape is
+/// lost.
 pub fn observe(router: Router) -> Router {
+    crate::telemetry::metrics();
     router
         .route("/metrics", get(render_metrics))
         .layer(middleware::from_fn(track_requests))

@@ -55,6 +55,7 @@ where
         };
     }
     crate::telemetry::init_tracing();
+    raise_open_files_limit();
     let config = match C::from_env(&env) {
         Ok(config) => config,
         Err(e) => return fail(name, e, 2),
@@ -79,6 +80,22 @@ where
             ExitCode::SUCCESS
         }
         Err(e) => fail(name, format!("{e:#}"), 1),
+    }
+}
+
+/// Each client connection is a file descriptor, and `result` holds thousands
+/// of idle ones; shells often start processes with a soft limit of 1024. The
+/// hard limit is ours to take.
+fn raise_open_files_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, hard)) if soft < hard => {
+            if let Err(e) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+                tracing::warn!(error = %e, soft, "cannot raise the open files limit");
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot read the open files limit"),
     }
 }
 
