@@ -67,6 +67,9 @@ pub struct ScreenReport {
     pub missing: u64,
     /// Tallies received.
     pub events: u64,
+    /// The full distribution behind [`ScreenReport::latency`], in µs.
+    #[serde(skip)]
+    pub histogram: hdrhistogram::Histogram<u64>,
 }
 
 impl fmt::Display for ScreenReport {
@@ -207,6 +210,7 @@ impl ScreenProbe {
             shown,
             missing: acked.len() as u64 - shown,
             events: log.len() as u64,
+            histogram,
         }
     }
 }

@@ -1,0 +1,282 @@
+//! The benchmark command: the machine's limits and the voting app against
+//! them, side by side in one run.
+//!
+//! One run measures, one after the other on the same Redis and PostgreSQL:
+//! un-pipelined `RPUSH` then vote at full speed; pipelined `RPUSH`; the raw
+//! batched upsert then the worker draining a full queue; vote-to-screen
+//! latency through all three services; and many idle `/events` clients on
+//! result. Runs are repeated and each figure reported as its median with
+//! min and max, in BENCHMARKS.md with an SVG plot.
+
+mod binaries;
+pub mod cli;
+mod images;
+mod limits;
+mod machine;
+mod markdown;
+mod phases;
+mod plot;
+mod procs;
+mod results;
+mod stack;
+mod stats;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+pub use crate::results::{Results, Verdict};
+
+/// Why the benchmark could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Building the service binaries failed.
+    #[error("building the services failed: {0}")]
+    Build(String),
+    /// A file or process operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A service did not become healthy.
+    #[error("{service} did not become healthy; see {}", log.display())]
+    Unhealthy {
+        /// The service.
+        service: &'static str,
+        /// Its log.
+        log: PathBuf,
+    },
+    /// An external tool failed.
+    #[error("{tool}: {reason}")]
+    Tool {
+        /// The tool.
+        tool: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Redis refused a command.
+    #[error("Redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    /// PostgreSQL refused a statement.
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The load generator could not start.
+    #[error("load generator: {0}")]
+    Load(#[from] loadgen::Error),
+    /// A phase made no progress.
+    #[error("{0}")]
+    Stalled(&'static str),
+    /// Votes went missing: the benchmark also checks correctness.
+    #[error("{expected} votes were queued but {stored} are in the table")]
+    Lost {
+        /// Queued.
+        expected: usize,
+        /// Stored.
+        stored: i64,
+    },
+    /// Drawing the plot failed.
+    #[error("drawing the plot: {0}")]
+    Plot(String),
+}
+
+/// How big each phase is.
+#[derive(Debug, Clone)]
+pub struct Sizes {
+    /// Requests of each un-pipelined `redis-benchmark`.
+    pub rpush_requests: u64,
+    /// Requests of each pipelined `redis-benchmark`.
+    pub rpush_pipelined_requests: u64,
+    /// Warm-up of the vote load.
+    pub vote_warmup: Duration,
+    /// Measured length of the vote load.
+    pub vote_duration: Duration,
+    /// Rows of the raw upsert.
+    pub upsert_rows: usize,
+    /// Votes the worker drains.
+    pub drain_votes: usize,
+    /// Batch size of the raw upsert and the worker: the worker's default.
+    pub batch: usize,
+    /// Votes per second of the vote-to-screen load.
+    pub screen_rate: f64,
+    /// Length of the vote-to-screen load.
+    pub screen_duration: Duration,
+    /// Idle `/events` clients.
+    pub sse_clients: usize,
+}
+
+impl Sizes {
+    /// The full benchmark: a few seconds per phase, minutes in all.
+    pub fn full() -> Sizes {
+        Sizes {
+            rpush_requests: 400_000,
+            rpush_pipelined_requests: 4_000_000,
+            vote_warmup: Duration::from_secs(1),
+            vote_duration: Duration::from_secs(5),
+            upsert_rows: 300_000,
+            drain_votes: 300_000,
+            batch: 1000,
+            screen_rate: 1000.0,
+            screen_duration: Duration::from_secs(10),
+            sse_clients: 10_000,
+        }
+    }
+
+    /// A run of seconds that checks that every phase works, not how fast.
+    pub fn smoke() -> Sizes {
+        Sizes {
+            rpush_requests: 10_000,
+            rpush_pipelined_requests: 50_000,
+            vote_warmup: Duration::from_millis(100),
+            vote_duration: Duration::from_millis(500),
+            upsert_rows: 5_000,
+            drain_votes: 5_000,
+            batch: 1000,
+            screen_rate: 500.0,
+            screen_duration: Duration::from_secs(1),
+            sse_clients: 100,
+        }
+    }
+}
+
+/// What to run and where the outputs go.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Phase sizes.
+    pub sizes: Sizes,
+    /// How many times every phase runs.
+    pub runs: usize,
+    /// Where BENCHMARKS.md and BENCHMARKS.svg are written.
+    pub out: PathBuf,
+    /// Where the service binaries are.
+    pub bins: PathBuf,
+    /// Whether to build the service binaries first.
+    pub build: bool,
+    /// The command line that reproduces this run, for the report.
+    pub command: String,
+}
+
+/// Runs the benchmark, writes BENCHMARKS.md and the plot into
+/// `options.out`, and returns what it measured.
+pub async fn run(options: &Options) -> Result<Results, Error> {
+    let started = Instant::now();
+    raise_file_limit();
+    let machine = machine::Machine::describe();
+    let load_before = machine::load_average();
+    if options.build {
+        binaries::build(&options.bins)?;
+    }
+    let mut stack = stack::Stack::start(&options.bins, &options.bins.join("bench-logs")).await?;
+    let sizes = &options.sizes;
+    let mut runs = Vec::new();
+    for n in 1..=options.runs {
+        eprintln!("run {n} of {}", options.runs);
+        runs.push(one_run(&mut stack, sizes).await?);
+    }
+    let results = Results {
+        machine,
+        sizes: sizes.clone(),
+        runs,
+        images: images::sizes().await,
+        load: (load_before, machine::load_average()),
+        elapsed: started.elapsed(),
+    };
+    write(&results, &options.out, &options.command)?;
+    eprintln!("\n{}", markdown::summary(&results));
+    Ok(results)
+}
+
+async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run, Error> {
+    let redis_port = stack.redis.port();
+    let cpu = procs::CpuMeter::start(vec![("redis", vec![stack.redis_pid])]);
+    let rpush = limits::rpush(redis_port, sizes.rpush_requests, None).await?;
+    let rpush_redis_cores = cpu.cores()[0].1;
+    step("RPUSH un-pipelined", stats::per_second(rpush));
+    let vote = phases::vote::run(stack, sizes.vote_warmup, sizes.vote_duration).await?;
+    step(
+        "vote POST",
+        format!(
+            "{}, p99 {}",
+            stats::per_second(vote.report.throughput),
+            stats::ms(vote.report.latency.p99_ms)
+        ),
+    );
+    let rpush_pipelined = limits::rpush(
+        redis_port,
+        sizes.rpush_pipelined_requests,
+        Some(limits::PIPELINE),
+    )
+    .await?;
+    step("RPUSH pipelined", stats::per_second(rpush_pipelined));
+    let upsert = limits::raw_upsert(&stack.db, sizes.upsert_rows, sizes.batch).await?;
+    step("raw batched upsert", stats::per_second(upsert));
+    let drain = phases::drain::run(stack, sizes.drain_votes, sizes.batch).await?;
+    step("worker drain", stats::per_second(drain.rate));
+    let screen =
+        phases::screen::run(stack, sizes.screen_rate, sizes.screen_duration, sizes.batch).await?;
+    let shown = screen.report.screen.as_ref().map(|s| s.latency.p99_ms);
+    step(
+        "vote-to-screen p99",
+        shown.map_or("not measured".into(), stats::ms),
+    );
+    let sse = phases::sse::run(stack, sizes.sse_clients).await?;
+    step(
+        "idle SSE clients",
+        format!(
+            "{} of {} open, result RSS {}",
+            sse.open,
+            sse.clients,
+            stats::mib(sse.loaded.rss_mib)
+        ),
+    );
+    Ok(results::Run {
+        rpush,
+        rpush_redis_cores,
+        rpush_pipelined,
+        vote,
+        upsert,
+        drain,
+        screen,
+        sse,
+    })
+}
+
+fn step(what: &str, value: String) {
+    eprintln!("  {what:<22} {value}");
+}
+
+/// Writes BENCHMARKS.md (keeping its hand-written notes) and BENCHMARKS.svg.
+fn write(results: &Results, out: &Path, command: &str) -> Result<(), Error> {
+    let io = |what: String| move |source| Error::Io { what, source };
+    std::fs::create_dir_all(out).map_err(io(format!("creating {}", out.display())))?;
+    let svg = out.join("BENCHMARKS.svg");
+    plot::draw(results, &svg)?;
+    let md_path = out.join("BENCHMARKS.md");
+    let notes = std::fs::read_to_string(&md_path)
+        .ok()
+        .and_then(|old| {
+            old.split_once(markdown::NOTES_MARKER)
+                .map(|(_, notes)| notes.to_owned())
+        })
+        .unwrap_or_else(|| "\n".into());
+    let text = format!(
+        "{}{}{notes}",
+        markdown::render(results, "BENCHMARKS.svg", command),
+        markdown::NOTES_MARKER
+    );
+    std::fs::write(&md_path, text).map_err(io(format!("writing {}", md_path.display())))?;
+    eprintln!("wrote {} and {}", md_path.display(), svg.display());
+    Ok(())
+}
+
+/// Ten thousand idle clients need ten thousand sockets: lift the soft limit
+/// on open files to the hard one.
+fn raise_file_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+    }
+}

@@ -1,0 +1,358 @@
+//! BENCHMARKS.md, and the same figures as a summary on the terminal.
+
+use std::fmt::Write;
+
+use crate::results::{Results, Run, Verdict};
+use crate::stats::{self, Figure};
+
+/// Everything below this line in an existing BENCHMARKS.md is written by
+/// people (analysis, profiles) and kept as it is when the file is rewritten.
+pub const NOTES_MARKER: &str =
+    "<!-- Generated above by the benchmark; notes below are kept when it runs again. -->";
+
+/// The generated part of BENCHMARKS.md.
+pub fn render(results: &Results, plot: &str, command: &str) -> String {
+    let mut md = String::new();
+    let m = &results.machine;
+    let runs = results.runs.len();
+    let _ = writeln!(md, "# Benchmarks\n");
+    let _ = writeln!(
+        md,
+        "Measured by `{command}` on {}, commit {}, in {:.0} s. Every figure is the \
+         median of {runs} run{} with [min–max]; every ratio divides two figures measured \
+         one after the other in the same run, on the same Redis and PostgreSQL. The load \
+         generator runs on the same machine, so it shares the cores with what it measures \
+         (see *Where the CPU went*).\n",
+        m.date,
+        m.commit,
+        results.elapsed.as_secs_f64(),
+        if runs == 1 { "" } else { "s" },
+    );
+    let _ = writeln!(md, "## Machine\n");
+    let _ = writeln!(md, "| | |\n|---|---|");
+    for (what, value) in [
+        ("CPU", m.cpu.as_str()),
+        ("memory", &m.memory),
+        ("system", &m.os),
+        (
+            "Redis",
+            &format!("{} (append-only, fsync every second)", m.redis),
+        ),
+        (
+            "PostgreSQL",
+            &format!(
+                "{} (default durability: fsync, synchronous commit)",
+                m.postgres
+            ),
+        ),
+        ("compiler", &m.rustc),
+        (
+            "load average (1 min) before / after",
+            &format!("{} / {}", results.load.0, results.load.1),
+        ),
+    ] {
+        let _ = writeln!(md, "| {what} | {value} |");
+    }
+    let _ = writeln!(md, "\n## Goals\n");
+    let _ = writeln!(
+        md,
+        "| goal | target | measured | reached |\n|---|---|---|---|"
+    );
+    for goal in results.goals() {
+        let verdict = match goal.verdict {
+            Verdict::Reached => format!("yes ({}/{} runs)", goal.runs.0, goal.runs.1),
+            Verdict::Missed => format!("**no** ({}/{} runs)", goal.runs.0, goal.runs.1),
+            Verdict::Unmeasured => "not measured".into(),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {verdict} |",
+            goal.what, goal.target, goal.measured
+        );
+    }
+    let _ = writeln!(md, "\n## Against the limits, side by side\n");
+    let _ = writeln!(
+        md,
+        "| ours | | the limit, same run | | ratio |\n|---|---|---|---|---|"
+    );
+    for (ours, ours_fig, limit, limit_fig, ratio) in side_by_side(results) {
+        let _ = writeln!(
+            md,
+            "| {ours} | {} | {limit} | {} | {} |",
+            ours_fig.show(stats::per_second),
+            limit_fig.show(stats::per_second),
+            ratio.show(stats::ratio)
+        );
+    }
+    latency_table(&mut md, results);
+    memory_table(&mut md, results);
+    cpu_table(&mut md, results);
+    let _ = writeln!(md, "\n## Images\n");
+    let _ = writeln!(md, "| service | image | size |\n|---|---|---|");
+    for image in &results.images {
+        let size = match &image.size_mb {
+            Ok(mb) => format!("{mb:.1} MB"),
+            Err(why) => why.clone(),
+        };
+        let _ = writeln!(md, "| {} | `{}` | {size} |", image.service, image.reference);
+    }
+    let _ = writeln!(
+        md,
+        "\n## Plot\n\n![throughput against the limits, and latency percentiles]({plot})\n"
+    );
+    let s = &results.sizes;
+    let _ = writeln!(md, "## How it was measured\n");
+    let _ = writeln!(
+        md,
+        "- **Limits.** `redis-benchmark -t rpush -c 50 -n {}` un-pipelined, then with `-P 64` \
+         (`-n {}`). The raw upsert is DESIGN.md §8's statement, `INSERT … SELECT * FROM \
+         unnest($1, $2) ON CONFLICT (id) DO UPDATE`, {} rows of new voters in batches of {}, one \
+         transaction per batch, one connection.\n\
+         - **vote.** `loadgen` on 50 keep-alive connections, closed loop, a new voter per vote, \
+         {:.1} s of warm-up then {:.1} s measured; latency is from send to answer.\n\
+         - **worker.** {} votes queued first, then one worker with `BATCH_SIZE={}`; timed from \
+         its first take until the queue and its processing list are empty; every vote is \
+         checked to be in the table.\n\
+         - **vote-to-screen.** vote, worker and result together; `loadgen` votes at {:.0}/s on a \
+         fixed schedule for {:.1} s while a probe follows result's `/events`; a vote's latency \
+         runs from its acknowledgement to the first event whose total includes it.\n\
+         - **Idle SSE clients.** {} streams opened on a fresh result; RSS once all are open, and \
+         the time from one `votes_changed` notification until every client had the new tally.\n\
+         - **Memory** is the peak of `/proc/<pid>/smaps_rollup` sampled every 50 ms; **CPU** is \
+         user + system time from `/proc/<pid>/stat` over the phase.\n",
+        s.rpush_requests,
+        s.rpush_pipelined_requests,
+        s.upsert_rows,
+        s.batch,
+        s.vote_warmup.as_secs_f64(),
+        s.vote_duration.as_secs_f64(),
+        s.drain_votes,
+        s.batch,
+        s.screen_rate,
+        s.screen_duration.as_secs_f64(),
+        s.sse_clients,
+    );
+    let _ = writeln!(md, "## Reproduce\n");
+    let _ = writeln!(
+        md,
+        "```sh\ncargo run --release -p bench                     # this file and its plot, in a few minutes\n\
+         cargo run --release -p bench -- --runs 5          # more runs\n\
+         cargo run -p bench -- --smoke                     # seconds: checks the benchmark works (CI)\n\
+         cargo run --release -p loadgen -- vote http://localhost:5000/ -c 50 -d 10s\n\
+         cargo run --release -p loadgen -- vote http://localhost:5000/ -r 1000 -d 10s --screen http://localhost:5001/events\n\
+         cargo run --release -p loadgen -- watch http://localhost:5001/events -c 10000 -d 30s\n```\n"
+    );
+    md
+}
+
+/// Picks one latency summary out of a run.
+type LatencyOf<'a> = &'a dyn Fn(&Run) -> Option<loadgen::Latency>;
+/// Picks one process's memory out of a run.
+type MemoryOf = Box<dyn Fn(&Run) -> Option<crate::procs::Memory>>;
+/// Picks the CPU shares of one phase out of a run.
+type CpuOf = fn(&Run) -> &Vec<(&'static str, f64)>;
+
+/// (ours, its figure, the limit, its figure, per-run ratio)
+fn side_by_side(results: &Results) -> Vec<(String, Figure, String, Figure, Figure)> {
+    let s = &results.sizes;
+    let row = |ours: &str, of: fn(&Run) -> f64, limit: &str, lim: fn(&Run) -> f64| {
+        (
+            ours.to_owned(),
+            results.figure(|r| Some(of(r))),
+            limit.to_owned(),
+            results.figure(|r| Some(lim(r))),
+            results.figure(|r| Some(of(r) / lim(r))),
+        )
+    };
+    vec![
+        row(
+            "vote `POST /`, 50 connections",
+            |r| r.vote.report.throughput,
+            "`RPUSH`, 50 clients, un-pipelined",
+            |r| r.rpush,
+        ),
+        row(
+            "vote `POST /`, 50 connections",
+            |r| r.vote.report.throughput,
+            "`RPUSH`, 50 clients, pipelined ×64",
+            |r| r.rpush_pipelined,
+        ),
+        row(
+            &format!("worker drain, batch {}", s.batch),
+            |r| r.drain.rate,
+            &format!("raw batched upsert, batch {}", s.batch),
+            |r| r.upsert,
+        ),
+    ]
+}
+
+fn latency_table(md: &mut String, results: &Results) {
+    let _ = writeln!(md, "\n## Latency\n");
+    let _ = writeln!(
+        md,
+        "| what | p50 | p90 | p99 | p99.9 | max |\n|---|---|---|---|---|---|"
+    );
+    let vote = |r: &Run| Some(r.vote.report.latency);
+    let screen = |r: &Run| r.screen.report.screen.as_ref().map(|s| s.latency);
+    let rows: [(String, LatencyOf); 2] = [
+        ("vote `POST /`, 50 connections, closed loop".into(), &vote),
+        (
+            format!("vote-to-screen at {:.0} votes/s", results.sizes.screen_rate),
+            &screen,
+        ),
+    ];
+    for (what, of) in rows {
+        let col = |pick: fn(&loadgen::Latency) -> f64| {
+            results.figure(|r| of(r).map(|l| pick(&l))).show(stats::ms)
+        };
+        let _ = writeln!(
+            md,
+            "| {what} | {} | {} | {} | {} | {} |",
+            col(|l| l.p50_ms),
+            col(|l| l.p90_ms),
+            col(|l| l.p99_ms),
+            col(|l| l.p999_ms),
+            col(|l| l.max_ms)
+        );
+    }
+    let fan_out = results.figure(|r| r.sse.fan_out_ms);
+    let _ = writeln!(
+        md,
+        "\nOne change reaches all {} idle `/events` clients in {}.",
+        stats::thousands(results.sizes.sse_clients as f64),
+        fan_out.show(stats::ms)
+    );
+}
+
+fn memory_table(md: &mut String, results: &Results) {
+    let _ = writeln!(md, "\n## Memory\n");
+    let _ = writeln!(
+        md,
+        "| service | while | peak RSS | peak PSS |\n|---|---|---|---|"
+    );
+    let screen = |name: &'static str| {
+        move |r: &Run| {
+            r.screen
+                .memory
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, m)| *m)
+        }
+    };
+    let rows: Vec<(&str, String, MemoryOf)> = vec![
+        (
+            "vote",
+            "voting at full speed".into(),
+            Box::new(|r: &Run| Some(r.vote.memory)),
+        ),
+        (
+            "vote",
+            format!("{:.0} votes/s", results.sizes.screen_rate),
+            Box::new(screen("vote")),
+        ),
+        (
+            "worker",
+            "draining a full queue".into(),
+            Box::new(|r: &Run| Some(r.drain.memory)),
+        ),
+        (
+            "worker",
+            format!("{:.0} votes/s", results.sizes.screen_rate),
+            Box::new(screen("worker")),
+        ),
+        (
+            "result",
+            format!("{:.0} votes/s, 1 SSE client", results.sizes.screen_rate),
+            Box::new(screen("result")),
+        ),
+        (
+            "result",
+            "idle, no client".into(),
+            Box::new(|r: &Run| Some(r.sse.idle)),
+        ),
+        (
+            "result",
+            format!(
+                "{} idle SSE clients",
+                stats::thousands(results.sizes.sse_clients as f64)
+            ),
+            Box::new(|r: &Run| Some(r.sse.loaded)),
+        ),
+    ];
+    for (service, when, of) in rows {
+        let rss = results
+            .figure(|r| of(r).map(|m| m.rss_mib))
+            .show(stats::mib);
+        let pss = results
+            .figure(|r| of(r).map(|m| m.pss_mib))
+            .show(stats::mib);
+        let _ = writeln!(md, "| {service} | {when} | {rss} | {pss} |");
+    }
+}
+
+fn cpu_table(md: &mut String, results: &Results) {
+    let _ = writeln!(md, "\n## Where the CPU went\n");
+    let _ = writeln!(
+        md,
+        "Cores busy on average (1.00 = one core all the time; the machine has {}).\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let _ = writeln!(md, "| phase | process | cores |\n|---|---|---|");
+    let _ = writeln!(
+        md,
+        "| `RPUSH` un-pipelined | redis-server | {} |",
+        results
+            .figure(|r| Some(r.rpush_redis_cores))
+            .show(|v| format!("{v:.2}"))
+    );
+    let phases: [(&str, CpuOf); 2] = [
+        ("vote at full speed", |r| &r.vote.cpu),
+        ("worker draining", |r| &r.drain.cpu),
+    ];
+    for (phase, of) in phases {
+        let Some(first) = results.runs.first() else {
+            continue;
+        };
+        for (process, _) in of(first) {
+            let cores =
+                results.figure(|r| of(r).iter().find(|(p, _)| p == process).map(|(_, c)| *c));
+            let _ = writeln!(
+                md,
+                "| {phase} | {process} | {} |",
+                cores.show(|v| format!("{v:.2}"))
+            );
+        }
+    }
+}
+
+/// A short summary for the terminal: each goal and each ratio.
+pub fn summary(results: &Results) -> String {
+    let mut out = String::new();
+    for (ours, ours_fig, limit, limit_fig, ratio) in side_by_side(results) {
+        let _ = writeln!(
+            out,
+            "{:>8}  {ours}: {}  vs  {limit}: {}",
+            ratio
+                .show(stats::ratio)
+                .split(' ')
+                .next()
+                .unwrap_or_default(),
+            ours_fig.show(stats::per_second),
+            limit_fig.show(stats::per_second)
+        );
+    }
+    let _ = writeln!(out);
+    for goal in results.goals() {
+        let mark = match goal.verdict {
+            Verdict::Reached => "ok  ",
+            Verdict::Missed => "MISS",
+            Verdict::Unmeasured => "--  ",
+        };
+        let _ = writeln!(
+            out,
+            "{mark} {}: {} (target {})",
+            goal.what, goal.measured, goal.target
+        );
+    }
+    out
+}

@@ -1,0 +1,6 @@
+//! The services measured against the limits, one module per phase.
+
+pub mod drain;
+pub mod screen;
+pub mod sse;
+pub mod vote;

@@ -1,0 +1,62 @@
+//! Vote-to-screen latency at a steady rate, through all three services.
+
+use std::time::Duration;
+
+use loadgen::{Limit, Pace, Report, ScreenFrom, ScreenProbe, VoteLoad};
+
+use crate::Error;
+use crate::procs::{Memory, PeakMemory};
+use crate::stack::Stack;
+
+/// Connections voting at the steady rate; at 1,000 votes/s each sends one
+/// vote every 10 ms, as many separate browsers would.
+const CONNECTIONS: usize = 10;
+
+/// Left out of the latency while connections and caches warm up.
+const WARMUP: Duration = Duration::from_millis(500);
+
+/// What one vote-to-screen phase measured.
+pub struct ScreenRun {
+    /// The load's report, whose `screen` holds the latency.
+    pub report: Report,
+    /// Peak memory of vote, worker and result under this load.
+    pub memory: Vec<(&'static str, Memory)>,
+}
+
+/// Votes at `rate` per second for `duration` through vote, a worker with
+/// `batch` and result, watching result's `/events` as a browser would.
+pub async fn run(
+    stack: &mut Stack,
+    rate: f64,
+    duration: Duration,
+    batch: usize,
+) -> Result<ScreenRun, Error> {
+    stack.reset().await?;
+    let vote = stack.vote().await?;
+    let worker = stack.worker(batch, "screen").await?;
+    let result = stack.result().await?;
+    let peaks = [
+        ("vote", PeakMemory::watch(vote.pid())),
+        ("worker", PeakMemory::watch(worker.pid())),
+        ("result", PeakMemory::watch(result.pid())),
+    ];
+    let probe = ScreenProbe::connect(&format!("{}events", result.url()), ScreenFrom::Ack).await?;
+    let report = VoteLoad::new(vote.url())
+        .connections(CONNECTIONS)
+        .pace(Pace::Rate(rate))
+        .warmup(WARMUP)
+        .limit(Limit::Duration(duration))
+        .screen(probe)
+        .start()
+        .await?
+        .wait()
+        .await;
+    let mut memory = Vec::new();
+    for (name, peak) in peaks {
+        memory.push((name, peak.peak().await));
+    }
+    vote.stop().await;
+    worker.stop().await;
+    result.stop().await;
+    Ok(ScreenRun { report, memory })
+}
