@@ -131,20 +131,32 @@ pub fn up(
                 service: spec.service.clone(),
                 container: spec.name.clone(),
             };
-            match observed.containers.get(&spec.name) {
-                Some(c) if c.hash.as_deref() == Some(spec.hash.as_str()) && c.running => {
-                    steps.push(Step::Keep {
-                        service: spec.service.clone(),
-                    });
-                }
-                Some(c) if c.hash.as_deref() == Some(spec.hash.as_str()) => steps.push(start),
-                Some(_) => {
+            // A container of this service under another name (e.g. made by
+            // docker-compose v1, which names it `p_service_1`) is replaced.
+            let mut current = None;
+            for (name, c) in observed
+                .containers
+                .iter()
+                .filter(|(_, c)| c.service == spec.service)
+            {
+                if name == &spec.name && c.hash.as_deref() == Some(spec.hash.as_str()) {
+                    current = Some(c.running);
+                } else {
                     steps.push(Step::Remove {
-                        container: spec.name.clone(),
-                        reason: "image or configuration changed",
+                        container: name.clone(),
+                        reason: if name == &spec.name {
+                            "image or configuration changed"
+                        } else {
+                            "made by another tool"
+                        },
                     });
-                    steps.extend([create, start]);
                 }
+            }
+            match current {
+                Some(true) => steps.push(Step::Keep {
+                    service: spec.service.clone(),
+                }),
+                Some(false) => steps.push(start),
                 None => steps.extend([create, start]),
             }
         }

@@ -101,8 +101,8 @@ impl Task {
         self.finish(line);
     }
 
-    fn finish(self, line: String) {
-        match &self.bar {
+    fn finish(mut self, line: String) {
+        match self.bar.take() {
             Some(bar) => {
                 bar.set_style(
                     ProgressStyle::with_template("{msg}")
@@ -111,6 +111,15 @@ impl Task {
                 bar.finish_with_message(line);
             }
             None => eprintln!("{line}"),
+        }
+    }
+}
+
+impl Drop for Task {
+    /// A task dropped on an error path stops spinning and shows as failed.
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.abandon_with_message("✘");
         }
     }
 }

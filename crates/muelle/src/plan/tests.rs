@@ -156,3 +156,26 @@ remove network p_frontend
 "
     );
 }
+
+#[test]
+fn containers_made_by_docker_compose_v1_are_replaced() {
+    let specs = [spec("redis", &["frontend"], &["redis-data"], "r1")];
+    let observed = Observed {
+        containers: [(
+            "p_redis_1".to_owned(),
+            Existing {
+                service: "redis".into(),
+                running: true,
+                hash: None,
+            },
+        )]
+        .into(),
+        networks: ["p_frontend".to_owned()].into(),
+        volumes: ["p_redis-data".to_owned()].into(),
+    };
+    let plan = up(&[vec![&specs[0]]], &BTreeSet::new(), &observed);
+    assert_eq!(
+        plan.to_string(),
+        "remove p_redis_1 (made by another tool)\ncreate p-redis-1 for redis\nstart p-redis-1\nwait for redis to be healthy\n"
+    );
+}
