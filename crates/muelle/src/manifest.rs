@@ -61,6 +61,9 @@ pub struct Build {
     /// The cargo profile of host builds.
     #[serde(default = "default_profile")]
     pub profile: String,
+    /// The cargo profile of `up --watch` rebuilds; an unoptimised build
+    /// links in seconds, where a release build with LTO takes tens of them.
+    pub watch_profile: Option<String>,
     /// The Dockerfile that packages a host-built binary (named `app` in its context).
     #[serde(default = "default_dockerfile")]
     pub dockerfile: PathBuf,
@@ -76,6 +79,7 @@ impl Default for Build {
     fn default() -> Build {
         Build {
             profile: default_profile(),
+            watch_profile: None,
             dockerfile: default_dockerfile(),
             runtime_arg: default_runtime_arg(),
             runtime_image: default_runtime_image(),

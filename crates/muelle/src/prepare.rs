@@ -183,6 +183,12 @@ pub async fn cargo_build(
             "--profile",
         ])
         .arg(&project.manifest.build.profile);
+    if project.strip_debuginfo {
+        let profile = &project.manifest.build.profile;
+        command
+            .arg("--config")
+            .arg(format!("profile.{profile}.strip=\"debuginfo\""));
+    }
     for service in services {
         let s = &project.manifest.services[service];
         command.args(["-p", &s.package, "--bin", s.bin()]);

@@ -43,6 +43,9 @@ pub struct Project {
     pub extra_labels: BTreeMap<String, String>,
     /// Variables muelle sets for the compose file (local stand-in images).
     pub overrides: BTreeMap<String, String>,
+    /// Strip debug info from host builds: `--watch` packages unoptimised
+    /// binaries, and their debug info is ten times the code.
+    pub strip_debuginfo: bool,
     compose_path: PathBuf,
     compose_text: String,
 }
@@ -82,6 +85,7 @@ impl Project {
             name,
             extra_labels,
             overrides: BTreeMap::new(),
+            strip_debuginfo: false,
             compose_path,
             compose_text,
         };

@@ -89,6 +89,10 @@ pub async fn run(
         progress.say("nothing to watch: none of the targets is built by muelle");
         return Ok(());
     }
+    if let Some(profile) = project.manifest.build.watch_profile.clone() {
+        project.manifest.build.profile = profile;
+        project.strip_debuginfo = true;
+    }
     let mut seen: BTreeMap<String, Fingerprint> = watched
         .iter()
         .map(|(s, p)| (s.clone(), fingerprint(p)))
