@@ -286,17 +286,48 @@ pub fn http(port: u16, request_line: &str, headers: &[&str], body: &str) -> Opti
     Some((status, body))
 }
 
-/// A copy of the `hello` fixture project in a temp dir, pointing at this repository's recipes.
-pub fn hello_project() -> tempfile::TempDir {
+/// A copy of the `hello` fixture project in a temp dir, with the repository's
+/// runtime recipe and a stand-in recipe named uniquely for this test.
+pub struct Fixture {
+    /// The project folder.
+    pub dir: tempfile::TempDir,
+    /// The stand-in recipe's name; its image is `muelle/<standin>:bookworm`.
+    pub standin: String,
+}
+
+impl Fixture {
+    /// The project folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Makes a fresh copy of the `hello` fixture.
+pub fn hello_project() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hello");
-    let repo = repo();
+    let standin = project_name("standin");
     for name in ["Cargo.toml", "muelle.toml", "compose.yaml", "src/main.rs"] {
         let text = std::fs::read_to_string(fixture.join(name)).expect("fixture file");
-        let text = text.replace("@REPO@", &repo.to_string_lossy());
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("fixture dir");
-        std::fs::write(path, text).expect("write fixture");
+        let text = text
+            .replace("@REPO@", &repo().to_string_lossy())
+            .replace("@STANDIN@", &standin);
+        write(&dir.path().join(name), &text);
     }
-    dir
+    let runtime = std::fs::read_to_string(repo().join("deploy/docker/bases/runtime.Dockerfile"))
+        .expect("runtime recipe");
+    write(&dir.path().join("bases/runtime.Dockerfile"), &runtime);
+    let recipe = format!(
+        "ARG DEBIAN_IMAGE=muelle/debian:bookworm\nFROM ${{DEBIAN_IMAGE}}\nLABEL muelle.test.recipe={standin}\n"
+    );
+    write(
+        &dir.path().join(format!("bases/{standin}.Dockerfile")),
+        &recipe,
+    );
+    Fixture { dir, standin }
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("fixture dir");
+    std::fs::write(path, text).expect("write fixture");
 }

@@ -2,6 +2,7 @@
 //! module per feature; `common` holds the `Test` builder and the clean-up
 //! guard that removes every container, network and volume a test made.
 
+mod bases;
 mod common;
 mod completions;
 mod errors;
