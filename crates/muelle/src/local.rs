@@ -238,12 +238,15 @@ pub async fn up(
 ) -> Result<BTreeMap<String, ContainerSpec>> {
     let compose = project.compose()?;
     let services = project::with_dependencies(&compose, services);
-    let images = crate::prepare::prepare(docker, project, &services, progress).await?;
+    let prepared = crate::prepare::prepare(docker, project, &services, progress).await?;
     let compose = project.compose()?;
     let observed = observe(docker, project).await?;
-    let (plan, specs) = plan_up(project, &compose, &services, &images, &observed)?;
+    let (plan, specs) = plan_up(project, &compose, &services, &prepared.ids, &observed)?;
     tracing::debug!(plan = %plan, "up");
     apply(docker, project, &plan, &specs, progress).await?;
+    for old in &prepared.replaced {
+        crate::docker::images::remove_unused(docker, old).await?;
+    }
     Ok(specs)
 }
 

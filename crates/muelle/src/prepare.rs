@@ -23,13 +23,23 @@ pub const RUNTIME_LABEL: &str = "muelle.runtime.id";
 /// Label holding a hash of the packaging Dockerfile.
 pub const DOCKERFILE_LABEL: &str = "muelle.dockerfile.hash";
 
-/// Makes every image of `services` available; returns service → image id.
+/// The images of a set of services, ready to run.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// Service → image id.
+    pub ids: BTreeMap<String, String>,
+    /// Ids of service images replaced by a rebuild, to remove once unused.
+    pub replaced: Vec<String>,
+}
+
+/// Makes every image of `services` available.
 pub async fn prepare(
     docker: &Docker,
     project: &mut Project,
     services: &[String],
     progress: &Progress,
-) -> Result<BTreeMap<String, String>> {
+) -> Result<Prepared> {
+    let mut replaced = Vec::new();
     let built: Vec<String> = services
         .iter()
         .filter(|s| project.manifest.services.contains_key(*s))
@@ -68,7 +78,7 @@ pub async fn prepare(
                 runtime: (&runtime, &runtime_id),
                 labels: standard_labels(project, service),
             };
-            package(docker, job, progress).await?;
+            replaced.extend(package(docker, job, progress).await?);
         }
     }
     let compose = project.compose()?;
@@ -94,7 +104,8 @@ pub async fn prepare(
         };
         ids.insert(service.clone(), local.id);
     }
-    Ok(ids)
+    replaced.retain(|old| !ids.values().any(|id| id == old));
+    Ok(Prepared { ids, replaced })
 }
 
 /// Decides the image behind a variable with an offline recipe: the user's
@@ -288,8 +299,13 @@ pub struct Packaging<'a> {
 }
 
 /// Packages a binary onto the runtime base, unless the image already holds
-/// this binary on this runtime with these labels. Returns whether it built.
-pub async fn package(docker: &Docker, job: Packaging<'_>, progress: &Progress) -> Result<bool> {
+/// this binary on this runtime with these labels. Returns the id of the
+/// image it replaced, if any.
+pub async fn package(
+    docker: &Docker,
+    job: Packaging<'_>,
+    progress: &Progress,
+) -> Result<Option<String>> {
     let bytes =
         std::fs::read(job.binary).map_err(Error::io(format!("read {}", job.binary.display())))?;
     let dockerfile = std::fs::read(job.dockerfile)
@@ -302,12 +318,13 @@ pub async fn package(docker: &Docker, job: Packaging<'_>, progress: &Progress) -
         DOCKERFILE_LABEL.into(),
         hex::encode(&Sha256::digest(&dockerfile)[..8]),
     );
-    if let Some(existing) = images::inspect(docker, job.image).await? {
+    let existing = images::inspect(docker, job.image).await?;
+    if let Some(existing) = &existing {
         if labels
             .iter()
             .all(|(k, v)| existing.labels.get(k) == Some(v))
         {
-            return Ok(false);
+            return Ok(None);
         }
     }
     let task = progress.task(format!("package {}", job.image));
@@ -327,7 +344,7 @@ pub async fn package(docker: &Docker, job: Packaging<'_>, progress: &Progress) -
     match images::build(docker, request, &mut |line| task.status(line)).await {
         Ok(()) => {
             task.done("built");
-            Ok(true)
+            Ok(existing.map(|e| e.id))
         }
         Err(e) => {
             task.fail();

@@ -31,6 +31,24 @@ pub async fn inspect(docker: &Docker, reference: &str) -> Result<Option<Local>> 
     }
 }
 
+/// Removes an image that lost its tag to a rebuild, unless a container
+/// still uses it (then it goes with a later rebuild or `docker image prune`).
+pub async fn remove_unused(docker: &Docker, id: &str) -> Result<()> {
+    let options = bollard::query_parameters::RemoveImageOptions {
+        force: false,
+        noprune: false,
+        platforms: None,
+    };
+    match docker.remove_image(id, Some(options), None).await {
+        Ok(_) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 409, ..
+        }) => Ok(()),
+        Err(e) => Err(failed(format!("remove image {id}"))(e)),
+    }
+}
+
 /// Pulls `reference`, reporting each status line; the error is the registry's answer.
 pub async fn pull(
     docker: &Docker,

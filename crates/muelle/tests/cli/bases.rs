@@ -15,7 +15,7 @@ fn an_unpullable_image_with_a_recipe_is_built_offline_and_run() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
-        stderr.contains(&format!("muelle-test/unpullable:1 cannot be pulled ("))
+        stderr.contains("muelle-test/unpullable:1 cannot be pulled (")
             && stderr.contains(&format!(
                 "building the offline stand-in {stand_in} from Debian packages"
             )),
