@@ -53,7 +53,8 @@ pub async fn run(args: ResetArgs, ctx: &Ctx) -> Result<()> {
     for step in &project.manifest.reset {
         let task = ctx
             .progress
-            .task(format!("{}: {}", step.service, step.command.join(" ")));
+            .task(format!("delete data in {}", step.service));
+        task.status(&step.command.join(" "));
         let container = project.container_name(&step.service);
         match containers::exec(&docker, &step.service, &container, &step.command).await {
             Ok(_) => task.done("done"),
@@ -64,6 +65,10 @@ pub async fn run(args: ResetArgs, ctx: &Ctx) -> Result<()> {
         }
     }
     println!("the data of project {} is deleted", project.name);
+    if !args.up && !missing.is_empty() {
+        // Leave the project as it was: stop what was started only for this.
+        local::down(&docker, &project, &missing, false, &ctx.progress).await?;
+    }
     if args.up {
         let compose = project.compose()?;
         let targets = project.targets(&compose, &[])?;
