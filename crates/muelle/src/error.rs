@@ -60,14 +60,14 @@ pub enum Error {
         message: String,
     },
     /// A host port to publish is taken by something else.
-    #[error(
-        "port {port} for {service} is already in use: stop what listens there, or publish {service} on another port"
-    )]
+    #[error("port {port} for {service} is already in use: stop what listens there, or {hint}")]
     PortInUse {
         /// The host port.
         port: u16,
         /// The service that wanted it.
         service: String,
+        /// How to publish it elsewhere.
+        hint: String,
     },
     /// An image is neither present nor obtainable.
     #[error("image {image} is not here and cannot be pulled ({reason}): {hint}")]

@@ -114,10 +114,11 @@ pub async fn apply(
                 containers::create(docker, container, spec.body.clone(), &spec.networks).await?;
             }
             Step::Start { service, container } => {
-                check_ports(&specs[service])?;
+                let hint = port_hint(project, service);
+                check_ports(&specs[service], &hint)?;
                 containers::start(docker, container)
                     .await
-                    .map_err(|e| port_error(e, &specs[service]))?;
+                    .map_err(|e| port_error(e, &specs[service], &hint))?;
             }
             Step::Keep { .. } => {}
             Step::Wait(services) => wait_healthy(docker, project, services, progress).await?,
@@ -126,8 +127,19 @@ pub async fn apply(
     Ok(())
 }
 
+/// What to do about a taken port: set the variable the compose file reads it from.
+fn port_hint(project: &Project, service: &str) -> String {
+    match project.variables(service, "ports").first() {
+        Some(var) => format!("set {var} to a free port"),
+        None => format!(
+            "publish {service} on another port in {}",
+            project.compose_path().display()
+        ),
+    }
+}
+
 /// Fails early, with the port named, when a host port is taken.
-fn check_ports(spec: &ContainerSpec) -> Result<()> {
+fn check_ports(spec: &ContainerSpec, hint: &str) -> Result<()> {
     for p in &spec.published {
         let (Some(port), "tcp") = (p.host_port, p.protocol.as_str()) else {
             continue;
@@ -138,6 +150,7 @@ fn check_ports(spec: &ContainerSpec) -> Result<()> {
                 return Err(Error::PortInUse {
                     port,
                     service: spec.service.clone(),
+                    hint: hint.to_owned(),
                 });
             }
         }
@@ -146,13 +159,14 @@ fn check_ports(spec: &ContainerSpec) -> Result<()> {
 }
 
 /// Docker's own "port is already allocated" becomes the same one-line error.
-fn port_error(error: Error, spec: &ContainerSpec) -> Error {
+fn port_error(error: Error, spec: &ContainerSpec, hint: &str) -> Error {
     let taken = matches!(&error, Error::Docker { message, .. }
         if message.contains("port is already allocated") || message.contains("address already in use"));
     match (taken, spec.published.iter().find_map(|p| p.host_port)) {
         (true, Some(port)) => Error::PortInUse {
             port,
             service: spec.service.clone(),
+            hint: hint.to_owned(),
         },
         _ => error,
     }

@@ -151,17 +151,33 @@ impl Project {
 
     /// The variables named in a service's `image:` before interpolation.
     pub fn image_variables(&self, service: &str) -> Vec<String> {
+        self.variables(service, "image")
+    }
+
+    /// The variables named under one key of a service, before interpolation
+    /// (e.g. `VOTE_PORT` in `ports`), to tell users what to set.
+    pub fn variables(&self, service: &str, key: &str) -> Vec<String> {
+        fn strings(value: &serde_yaml_ng::Value, out: &mut Vec<String>) {
+            match value {
+                serde_yaml_ng::Value::String(s) => out.push(s.clone()),
+                serde_yaml_ng::Value::Sequence(items) => items.iter().for_each(|i| strings(i, out)),
+                serde_yaml_ng::Value::Mapping(map) => map.iter().for_each(|(_, v)| strings(v, out)),
+                _ => {}
+            }
+        }
         let raw: Option<serde_yaml_ng::Value> = serde_yaml_ng::from_str(&self.compose_text).ok();
-        let image = raw
+        let mut texts = Vec::new();
+        if let Some(value) = raw
             .as_ref()
             .and_then(|v| v.get("services"))
             .and_then(|s| s.get(service))
-            .and_then(|s| s.get("image"))
-            .and_then(|i| i.as_str())
-            .unwrap_or_default();
-        image
-            .split("${")
-            .skip(1)
+            .and_then(|s| s.get(key))
+        {
+            strings(value, &mut texts);
+        }
+        texts
+            .iter()
+            .flat_map(|text| text.split("${").skip(1))
             .map(|rest| {
                 rest.chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')

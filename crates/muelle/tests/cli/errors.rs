@@ -90,7 +90,9 @@ fn a_port_in_use_is_named_with_its_service() {
         .args(&["up", "hello"])
         .failure(1);
     assert!(
-        line.contains(&format!("port {port} for hello is already in use")),
+        line.contains(&format!(
+            "port {port} for hello is already in use: stop what listens there, or set HELLO_PORT to a free port"
+        )),
         "{line}"
     );
 }
