@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod compose;
 pub mod context;
 pub mod docker;
+pub mod duration;
 pub mod error;
 pub mod interpolate;
 pub mod local;
