@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 
 /// Label put on everything the tests make, valued with the run's id.
 pub const TEST_LABEL: &str = "muelle.test";
+/// Label holding the id of the test process that made an object: objects of
+/// processes that died without cleaning up (killed on timeout) are swept,
+/// while those of tests running concurrently (another engineer's run) stay.
+pub const PID_LABEL: &str = "muelle.test.pid";
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -64,7 +68,14 @@ impl Test {
         command
             .current_dir(dir)
             .env("MUELLE_PROJECT", project)
-            .env("MUELLE_LABELS", format!("{TEST_LABEL}={}", run_id()))
+            .env(
+                "MUELLE_LABELS",
+                format!(
+                    "{TEST_LABEL}={},{PID_LABEL}={}",
+                    run_id(),
+                    std::process::id()
+                ),
+            )
             .env_remove("RUST_LOG")
             .stdin(Stdio::null());
         Test { command }
@@ -205,47 +216,31 @@ fn remove_labelled(filter: &str) {
     }
 }
 
-/// Removes what test runs other than this one left behind.
+/// Removes what test processes that are gone left behind.
 fn sweep_stale() {
-    let current = run_id();
-    let format = format!("{{{{.Label \"{TEST_LABEL}\"}}}}");
-    let stale: Vec<String> = docker(&[
-        "ps",
-        "-a",
-        "--filter",
-        &format!("label={TEST_LABEL}"),
-        "--format",
-        &format,
-    ])
-    .lines()
-    .chain(
-        docker(&[
-            "network",
-            "ls",
-            "--filter",
-            &format!("label={TEST_LABEL}"),
-            "--format",
-            &format,
-        ])
-        .lines(),
-    )
-    .chain(
-        docker(&[
-            "volume",
-            "ls",
-            "--filter",
-            &format!("label={TEST_LABEL}"),
-            "--format",
-            &format,
-        ])
-        .lines(),
-    )
-    .map(str::trim)
-    .filter(|run| !run.is_empty() && *run != current)
-    .map(str::to_owned)
+    let format = format!("{{{{.Label \"{PID_LABEL}\"}}}}");
+    let filter = format!("label={PID_LABEL}");
+    let mut pids: Vec<String> = [
+        &["ps", "-a"][..],
+        &["network", "ls"][..],
+        &["volume", "ls"][..],
+    ]
+    .iter()
+    .flat_map(|list| {
+        let mut args = list.to_vec();
+        args.extend(["--filter", &filter, "--format", &format]);
+        docker(&args)
+            .lines()
+            .map(str::trim)
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    })
+    .filter(|pid| !pid.is_empty() && !Path::new("/proc").join(pid).exists())
     .collect();
-    for run in stale {
-        remove_labelled(&format!("{TEST_LABEL}={run}"));
+    pids.sort();
+    pids.dedup();
+    for pid in pids {
+        remove_labelled(&format!("{PID_LABEL}={pid}"));
     }
 }
 
