@@ -5,10 +5,13 @@
 //! Redis has accepted it. Concurrent votes are coalesced into one `RPUSH` by
 //! [`queue::VoteQueue`], which is what lets one process keep up with Redis.
 
+mod ask;
 mod config;
+mod lean;
 mod page;
 pub mod queue;
 mod routes;
+mod server;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -32,9 +35,10 @@ pub async fn run(
 ) -> Result<(), Error> {
     let (queue, writer) = queue::VoteQueue::start(config.redis_connection());
     let state = routes::State::new(config, queue);
-    voting::http::serve(listener, routes::router(state), shutdown).await?;
-    // The router and its queue handles are gone: the writer flushes what is
-    // pending and stops.
+    let router = voting::http::observe(routes::router(state.clone()));
+    server::serve(listener, state, router, shutdown).await;
+    // The connections and their queue handles are gone: the writer flushes
+    // what is pending and stops.
     writer.finish().await;
     Ok(())
 }

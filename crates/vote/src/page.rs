@@ -24,14 +24,16 @@ impl Pages {
     }
 
     pub(crate) fn get(&self, voted: Option<Choice>) -> Html<Bytes> {
-        Html(
-            match voted {
-                None => &self.fresh,
-                Some(Choice::A) => &self.voted_a,
-                Some(Choice::B) => &self.voted_b,
-            }
-            .clone(),
-        )
+        Html(self.bytes(voted).clone())
+    }
+
+    /// The rendered page, for the lean path to copy into its answer.
+    pub(crate) fn bytes(&self, voted: Option<Choice>) -> &Bytes {
+        match voted {
+            None => &self.fresh,
+            Some(Choice::A) => &self.voted_a,
+            Some(Choice::B) => &self.voted_b,
+        }
     }
 }
 

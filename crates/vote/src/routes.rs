@@ -15,12 +15,13 @@ use voting::http::{Check, health_response};
 use voting::queue::{QueuedVote, timestamp_micros};
 
 use crate::config::Config;
+use crate::lean::LeanMetrics;
 use crate::page::Pages;
 use crate::queue::{QueueError, VoteQueue};
 
 /// The largest request body accepted. The form is `vote=a`; anything much
 /// larger is not a vote.
-const MAX_FORM_BYTES: usize = 1024;
+pub(crate) const MAX_FORM_BYTES: usize = 1024;
 
 /// How long the browser keeps the voter id: a year, so a voter stays one voter.
 const COOKIE_MAX_AGE_SECS: u32 = 365 * 24 * 3600;
@@ -29,6 +30,7 @@ const COOKIE_MAX_AGE_SECS: u32 = 365 * 24 * 3600;
 pub(crate) struct State {
     pages: Pages,
     queue: VoteQueue,
+    lean_metrics: LeanMetrics,
 }
 
 impl State {
@@ -36,8 +38,39 @@ impl State {
         Arc::new(State {
             pages: Pages::render(&config.options, &config.hostname),
             queue,
+            lean_metrics: LeanMetrics::new(),
         })
     }
+
+    /// The rendered ballot pages.
+    pub(crate) fn pages(&self) -> &Pages {
+        &self.pages
+    }
+
+    /// The vote queue.
+    pub(crate) fn queue(&self) -> &VoteQueue {
+        &self.queue
+    }
+
+    /// The lean path's metric handles.
+    pub(crate) fn lean_metrics(&self) -> &LeanMetrics {
+        &self.lean_metrics
+    }
+}
+
+/// The JSON answer to a vote: `{"voter_id":…,"vote":…}`.
+pub(crate) fn vote_json(voter: &VoterId, choice: Choice) -> String {
+    format!(r#"{{"voter_id":"{voter}","vote":"{choice}"}}"#)
+}
+
+/// The `Set-Cookie` value that hands a new voter their id.
+pub(crate) fn voter_cookie_value(voter: &VoterId) -> String {
+    format!("voter_id={voter}; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}; SameSite=Lax; HttpOnly")
+}
+
+/// The body of the 503 for a vote the queue did not take.
+pub(crate) fn queue_refusal(error: &QueueError) -> String {
+    format!("{}\n", VoteError::Queue(error.clone()))
 }
 
 pub(crate) fn router(state: Arc<State>) -> Router {
@@ -182,7 +215,7 @@ fn respond(
     let mut response = match cast {
         Some((choice, voter)) if wants_json => (
             [(CONTENT_TYPE, "application/json")],
-            format!(r#"{{"voter_id":"{voter}","vote":"{choice}"}}"#),
+            vote_json(voter, choice),
         )
             .into_response(),
         _ => state
@@ -191,10 +224,7 @@ fn respond(
             .into_response(),
     };
     if let Some(voter) = new_voter {
-        let cookie = format!(
-            "voter_id={voter}; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}; SameSite=Lax; HttpOnly"
-        );
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
+        if let Ok(value) = HeaderValue::from_str(&voter_cookie_value(voter)) {
             response.headers_mut().insert(SET_COOKIE, value);
         }
     }

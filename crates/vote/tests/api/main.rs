@@ -1,6 +1,7 @@
 //! Integration tests of the vote service against a real Redis.
 
 mod bad_input;
+mod connections;
 mod helpers;
 mod queueing;
 mod redis_outage;
