@@ -42,6 +42,12 @@ pub enum Command {
     Logs(LogsArgs),
     /// Build the offline base images (Debian, runtime, Redis, PostgreSQL).
     Bases(BasesArgs),
+    /// Build the services' images with OCI labels (revision, version, created, source).
+    Build(BuildArgs),
+    /// Build, tag (date, sha, latest) and push the services' images to an environment.
+    Push(PushArgs),
+    /// List the prod releases from the release log, checked against the registry.
+    Releases(ReleasesArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -103,4 +109,44 @@ pub struct BasesArgs {
 pub struct CompletionsArgs {
     /// The shell.
     pub shell: clap_complete::Shell,
+}
+
+/// `muelle build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Services of the manifest's `[services]` (default: all of them).
+    pub services: Vec<String>,
+}
+
+/// `muelle push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The environment of the manifest's `[environments]`, e.g. dev or prod.
+    #[arg(long = "env", short = 'e', env = "MUELLE_ENV")]
+    pub environment: String,
+    /// Services of the manifest's `[services]` (default: all of them).
+    pub services: Vec<String>,
+    /// Release message for the log of a prod push (default: asked on a
+    /// terminal, else the commit's subject).
+    #[arg(long, short = 'm')]
+    pub message: Option<String>,
+    /// Do not move the `latest` tag.
+    #[arg(long)]
+    pub no_latest: bool,
+    /// Push to prod from a work tree with uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Afterwards remove the local registry tags, and images the build replaced.
+    #[arg(long)]
+    pub prune: bool,
+}
+
+/// `muelle releases`.
+#[derive(Debug, Args)]
+pub struct ReleasesArgs {
+    /// Only this service's releases.
+    pub service: Option<String>,
+    /// List the log without asking the registry.
+    #[arg(long)]
+    pub no_check: bool,
 }

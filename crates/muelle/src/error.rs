@@ -105,6 +105,68 @@ pub enum Error {
         /// What it printed.
         output: String,
     },
+    /// A service on the command line is not one muelle builds.
+    #[error("unknown service `{name}`: muelle builds {known}")]
+    UnknownService {
+        /// What the user typed.
+        name: String,
+        /// The services of the manifest, comma separated.
+        known: String,
+    },
+    /// `--env` names an environment the manifest does not declare.
+    #[error("unknown environment `{name}`: the manifest declares {known}")]
+    UnknownEnvironment {
+        /// What the user typed.
+        name: String,
+        /// The environments of the manifest, comma separated, or `none`.
+        known: String,
+    },
+    /// The registry did not answer at all.
+    #[error(
+        "cannot reach registry {registry}: {reason}; check that it runs and the manifest's registry address"
+    )]
+    RegistryUnreachable {
+        /// The registry, as host or host:port.
+        registry: String,
+        /// The connection error.
+        reason: String,
+    },
+    /// The registry refused the credentials, or asked for some and none were given.
+    #[error("registry {registry} refused access ({detail}): {hint}")]
+    RegistryAuth {
+        /// The registry, as host or host:port.
+        registry: String,
+        /// Which credentials were tried (never the secret).
+        detail: String,
+        /// Where to give the right ones.
+        hint: String,
+    },
+    /// The registry answered something muelle cannot use.
+    #[error("registry {registry}: {message}")]
+    Registry {
+        /// The registry, as host or host:port.
+        registry: String,
+        /// What was asked and what came back.
+        message: String,
+    },
+    /// A git command failed (no repository, no commit yet, no git).
+    #[error("cannot {action}: {message}")]
+    Git {
+        /// What was being attempted.
+        action: String,
+        /// git's own words, and what to do.
+        message: String,
+    },
+    /// The release log cannot be read as JSON Lines.
+    #[error("{path}: line {line}: {message}")]
+    ReleaseLog {
+        /// The log file.
+        path: PathBuf,
+        /// The line number, from 1.
+        line: usize,
+        /// Why it does not parse.
+        message: String,
+    },
     /// The user declined, or muelle would have had to ask with no one to answer.
     #[error("{0}")]
     Refused(String),
@@ -126,6 +188,8 @@ impl Error {
             | Error::Manifest { .. }
             | Error::Compose { .. }
             | Error::UnknownTarget { .. }
+            | Error::UnknownService { .. }
+            | Error::UnknownEnvironment { .. }
             | Error::Refused(_) => EXIT_USAGE,
             _ => EXIT_FAILURE,
         }

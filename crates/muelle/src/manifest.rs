@@ -240,6 +240,17 @@ impl Manifest {
                     env.registry
                 ));
             }
+            let repository_ok = env
+                .repository
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c))
+                && !env.repository.starts_with('/');
+            if !repository_ok {
+                return Err(format!(
+                    "environments.{name}.repository: {:?} must be lowercase letters, digits, `.`, `_`, `-` or `/`, not starting with `/`",
+                    env.repository
+                ));
+            }
         }
         Ok(())
     }
@@ -310,6 +321,11 @@ mod tests {
         ))
         .unwrap_err();
         assert!(err.starts_with("environments.dev.registry: "), "{err}");
+        let err = Manifest::parse(&format!(
+            "{MINIMAL}[environments.dev]\nregistry = \"r\"\nrepository = \"Team/\"\n"
+        ))
+        .unwrap_err();
+        assert!(err.starts_with("environments.dev.repository: "), "{err}");
     }
 
     #[test]

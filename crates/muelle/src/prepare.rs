@@ -39,7 +39,6 @@ pub async fn prepare(
     services: &[String],
     progress: &Progress,
 ) -> Result<Prepared> {
-    let mut replaced = Vec::new();
     let built: Vec<String> = services
         .iter()
         .filter(|s| project.manifest.services.contains_key(*s))
@@ -54,33 +53,11 @@ pub async fn prepare(
             resolve_variable(docker, project, &var, &default, progress).await?;
         }
     }
-    if !built.is_empty() {
-        let (var, default) = (
-            project.manifest.build.runtime_arg.clone(),
-            project.manifest.build.runtime_image.clone(),
-        );
-        let runtime = resolve_variable(docker, project, &var, &default, progress).await?;
-        let binaries = cargo_build(project, &built, progress).await?;
-        let runtime_id = images::inspect(docker, &runtime)
-            .await?
-            .map(|i| i.id)
-            .unwrap_or_default();
-        for service in &built {
-            let image = project.compose()?.services[service]
-                .image
-                .clone()
-                .unwrap_or_default();
-            let job = Packaging {
-                image: &image,
-                binary: &binaries[service],
-                dockerfile: &project.root.join(&project.manifest.build.dockerfile),
-                runtime_arg: &project.manifest.build.runtime_arg,
-                runtime: (&runtime, &runtime_id),
-                labels: standard_labels(project, service),
-            };
-            replaced.extend(package(docker, job, progress).await?);
-        }
-    }
+    let mut replaced = if built.is_empty() {
+        Vec::new()
+    } else {
+        build_services(docker, project, &built, &|_| BTreeMap::new(), progress).await?
+    };
     let compose = project.compose()?;
     let mut ids = BTreeMap::new();
     for service in services {
@@ -106,6 +83,48 @@ pub async fn prepare(
     }
     replaced.retain(|old| !ids.values().any(|id| id == old));
     Ok(Prepared { ids, replaced })
+}
+
+/// Builds the images of `services` (all built by muelle, see
+/// `[services]`) under their compose names, with a service's
+/// `extra_labels` on top of the standard ones. Returns the ids of images
+/// the builds replaced.
+pub async fn build_services(
+    docker: &Docker,
+    project: &mut Project,
+    services: &[String],
+    extra_labels: &dyn Fn(&str) -> BTreeMap<String, String>,
+    progress: &Progress,
+) -> Result<Vec<String>> {
+    let (var, default) = (
+        project.manifest.build.runtime_arg.clone(),
+        project.manifest.build.runtime_image.clone(),
+    );
+    let runtime = resolve_variable(docker, project, &var, &default, progress).await?;
+    let binaries = cargo_build(project, services, progress).await?;
+    let runtime_id = images::inspect(docker, &runtime)
+        .await?
+        .map(|i| i.id)
+        .unwrap_or_default();
+    let mut replaced = Vec::new();
+    for service in services {
+        let image = project.compose()?.services[service]
+            .image
+            .clone()
+            .unwrap_or_default();
+        let mut labels = standard_labels(project, service);
+        labels.extend(extra_labels(service));
+        let job = Packaging {
+            image: &image,
+            binary: &binaries[service],
+            dockerfile: &project.root.join(&project.manifest.build.dockerfile),
+            runtime_arg: &project.manifest.build.runtime_arg,
+            runtime: (&runtime, &runtime_id),
+            labels,
+        };
+        replaced.extend(package(docker, job, progress).await?);
+    }
+    Ok(replaced)
 }
 
 /// Decides the image behind a variable with an offline recipe: the user's

@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// How often a spinner redraws.
 const TICK: Duration = Duration::from_millis(100);
@@ -59,6 +59,18 @@ impl Progress {
             title,
             bar,
             started: Instant::now(),
+        }
+    }
+}
+
+impl Progress {
+    /// Starts a push line with a bar per layer under it (on a terminal).
+    pub fn layers(&self, title: impl Into<String>) -> Layers {
+        Layers {
+            task: self.task(title),
+            multi: self.multi.clone(),
+            layers: Vec::new(),
+            existing: 0,
         }
     }
 }
@@ -120,6 +132,110 @@ impl Drop for Task {
     fn drop(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.abandon_with_message("✘");
+        }
+    }
+}
+
+/// The layers of one push. bollard's push messages carry no layer id, so a
+/// layer is told apart by its size (`progressDetail.total`); two layers of
+/// the exact same size share a bar, which only affects the display.
+pub struct Layers {
+    task: Task,
+    multi: Option<MultiProgress>,
+    layers: Vec<Layer>,
+    existing: usize,
+}
+
+struct Layer {
+    total: u64,
+    current: u64,
+    bar: Option<ProgressBar>,
+    done: bool,
+}
+
+impl Layers {
+    /// Takes one message of the daemon's push stream.
+    pub fn update(&mut self, status: &str, current: Option<i64>, total: Option<i64>) {
+        match (status, current, total) {
+            ("Pushing", Some(current), Some(total)) if total > 0 => {
+                let (current, total) = (current.max(0) as u64, total as u64);
+                let i = match self.layers.iter().position(|l| l.total == total) {
+                    Some(i) => i,
+                    None => self.add(total),
+                };
+                let layer = &mut self.layers[i];
+                layer.current = current.min(total);
+                if let Some(bar) = &layer.bar {
+                    bar.set_position(layer.current);
+                }
+            }
+            ("Pushed", _, _) => {
+                // The layer closest to its end is the one that finished.
+                let open = self
+                    .layers
+                    .iter_mut()
+                    .filter(|l| !l.done)
+                    .max_by_key(|l| l.current * 1000 / l.total.max(1));
+                if let Some(layer) = open {
+                    layer.finish();
+                }
+            }
+            ("Layer already exists", _, _) => self.existing += 1,
+            (status, _, _) => self.task.status(status),
+        }
+    }
+
+    fn add(&mut self, total: u64) -> usize {
+        let bar = self.multi.as_ref().map(|multi| {
+            let bar = multi.add(ProgressBar::new(total));
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "    layer {prefix:<3} [{bar:30.cyan/blue}] {bytes:>10}/{total_bytes}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar.set_prefix((self.layers.len() + 1).to_string());
+            bar
+        });
+        self.layers.push(Layer {
+            total,
+            current: 0,
+            bar,
+            done: false,
+        });
+        self.layers.len() - 1
+    }
+
+    /// Ends the push line, saying how many layers went up.
+    pub fn done(mut self) {
+        for layer in self.layers.iter_mut().filter(|l| !l.done) {
+            layer.finish();
+        }
+        let bytes: u64 = self.layers.iter().map(|l| l.total).sum();
+        let note = match (self.layers.len(), self.existing) {
+            (0, 0) => "pushed".to_owned(),
+            (0, existing) => format!("pushed, {existing} layers already there"),
+            (n, existing) => format!(
+                "pushed {n} layers ({}), {existing} already there",
+                HumanBytes(bytes)
+            ),
+        };
+        self.task.done(&note);
+    }
+
+    /// Ends the push line as failed.
+    pub fn fail(self) {
+        self.task.fail();
+    }
+}
+
+impl Layer {
+    fn finish(&mut self) {
+        self.done = true;
+        match self.bar.take() {
+            Some(bar) => bar.finish_and_clear(),
+            None => eprintln!("    layer of {} pushed", HumanBytes(self.total)),
         }
     }
 }

@@ -1,10 +1,13 @@
 //! One module per subcommand, each with `run(args, ctx)`.
 
 mod bases;
+mod build;
 mod completions;
 mod down;
 mod logs;
 mod ps;
+mod push;
+mod releases;
 mod reset;
 mod up;
 
@@ -50,6 +53,9 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Ps => ps::run(&ctx).await,
         Command::Logs(args) => logs::run(args, &ctx).await,
         Command::Bases(args) => bases::run(args, &ctx).await,
+        Command::Build(args) => build::run(args, &ctx).await,
+        Command::Push(args) => push::run(args, &ctx).await,
+        Command::Releases(args) => releases::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

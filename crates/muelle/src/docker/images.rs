@@ -1,9 +1,14 @@
-//! Images: inspect, pull, build from an in-memory context, import a rootfs.
+//! Images: inspect, pull, build from an in-memory context, import a rootfs,
+//! tag, push and untag.
 
 use std::collections::HashMap;
 
 use bollard::Docker;
-use bollard::query_parameters::{BuildImageOptions, CreateImageOptions};
+use bollard::auth::DockerCredentials;
+use bollard::models::PushImageInfo;
+use bollard::query_parameters::{
+    BuildImageOptions, CreateImageOptions, PushImageOptions, RemoveImageOptions, TagImageOptions,
+};
 use bytes_stream::ByteStream;
 use futures::StreamExt;
 
@@ -163,6 +168,66 @@ pub async fn import(
     Ok(())
 }
 
+/// Gives the image `source` the name `repository:tag`.
+pub async fn tag(docker: &Docker, source: &str, repository: &str, tag: &str) -> Result<()> {
+    let options = TagImageOptions {
+        repo: Some(repository.to_owned()),
+        tag: Some(tag.to_owned()),
+    };
+    docker
+        .tag_image(source, Some(options))
+        .await
+        .map_err(failed(format!("tag {source} as {repository}:{tag}")))
+}
+
+/// Pushes `repository:tag`, reporting every status message; returns the
+/// manifest digest the daemon reports (`<tag>: digest: sha256:… size: N`).
+pub async fn push(
+    docker: &Docker,
+    repository: &str,
+    tag: &str,
+    credentials: Option<DockerCredentials>,
+    on_info: &mut dyn FnMut(&PushImageInfo),
+) -> Result<Option<String>> {
+    let options = PushImageOptions {
+        tag: Some(tag.to_owned()),
+        platform: None,
+    };
+    let mut stream = docker.push_image(repository, Some(options), credentials);
+    let mut digest = None;
+    while let Some(item) = stream.next().await {
+        let info = item.map_err(failed(format!("push {repository}:{tag}")))?;
+        if let Some(found) = info.status.as_deref().and_then(pushed_digest) {
+            digest = Some(found.to_owned());
+        }
+        on_info(&info);
+    }
+    Ok(digest)
+}
+
+/// The digest in the daemon's last push message, `<tag>: digest: sha256:… size: N`.
+pub fn pushed_digest(status: &str) -> Option<&str> {
+    let (_, rest) = status.split_once(": digest: ")?;
+    rest.split_whitespace()
+        .next()
+        .filter(|d| d.starts_with("sha256:"))
+}
+
+/// Removes the name `reference`; the image goes too once it has no other
+/// name and no container uses it.
+pub async fn untag(docker: &Docker, reference: &str) -> Result<()> {
+    let options = RemoveImageOptions {
+        force: false,
+        noprune: false,
+        platforms: None,
+    };
+    match docker.remove_image(reference, Some(options), None).await {
+        Ok(_) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
+        Err(e) => Err(failed(format!("remove the local name {reference}"))(e)),
+    }
+}
+
 /// Byte streams fed to the Engine API.
 pub mod bytes_stream {
     /// A boxed stream of chunks, as bollard's streaming bodies take it.
@@ -173,7 +238,16 @@ pub mod bytes_stream {
 
 #[cfg(test)]
 mod tests {
-    use super::split_reference;
+    use super::{pushed_digest, split_reference};
+
+    #[test]
+    fn the_digest_comes_from_the_last_push_message() {
+        assert_eq!(
+            pushed_digest("20261125-2: digest: sha256:0a1b size: 739"),
+            Some("sha256:0a1b")
+        );
+        assert_eq!(pushed_digest("Layer already exists"), None);
+    }
 
     #[test]
     fn references_split_like_the_pull_api_wants() {

@@ -1,0 +1,68 @@
+//! `muelle build [SERVICE…]`: the services' images under their compose
+//! names, labelled with the commit (revision), the short sha as version
+//! (`-dirty` for a changed tree), the build time and the source.
+
+use std::path::Path;
+
+use crate::cli::BuildArgs;
+use crate::error::{Error, Result};
+use crate::project::Project;
+use crate::version::{self, Stamp};
+use crate::{git, local, prepare, release_log};
+
+use super::Ctx;
+
+/// Builds the images and prints one line per service with its image.
+pub async fn run(args: BuildArgs, ctx: &Ctx) -> Result<()> {
+    let mut project = ctx.project()?;
+    let services = selected(&project, &args.services)?;
+    let commit = git::head(&project.root)?;
+    let dirty = !git::changes(&project.root, Path::new(release_log::RELATIVE_PATH))?.is_empty();
+    let labels = version::labels(
+        &commit,
+        &version::sha_tag(&commit, dirty),
+        Stamp::now(),
+        project.manifest.project.source.as_deref(),
+    );
+    let docker = local::connect().await?;
+    prepare::build_services(
+        &docker,
+        &mut project,
+        &services,
+        &|_| labels.clone(),
+        &ctx.progress,
+    )
+    .await?;
+    let compose = project.compose()?;
+    for service in &services {
+        let image = compose.services[service].image.clone().unwrap_or_default();
+        println!("{service:<8} {image}");
+    }
+    Ok(())
+}
+
+/// The services named (default: all of `[services]`), each one muelle builds.
+pub fn selected(project: &Project, names: &[String]) -> Result<Vec<String>> {
+    let known = &project.manifest.services;
+    if known.is_empty() {
+        return Err(Error::Refused(
+            "the manifest has no [services], so muelle builds no images".into(),
+        ));
+    }
+    if names.is_empty() {
+        return Ok(known.keys().cloned().collect());
+    }
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        if !known.contains_key(name) {
+            return Err(Error::UnknownService {
+                name: name.clone(),
+                known: known.keys().cloned().collect::<Vec<_>>().join(", "),
+            });
+        }
+        if !out.contains(name) {
+            out.push(name.clone());
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,163 @@
+//! `muelle push --env ENV [SERVICE…]`: build, tag with the date, the short
+//! sha and `latest`, push with a bar per layer, and for prod append the
+//! release to the log. Everything that can refuse (environment, services,
+//! work tree, credentials, registry) is checked before anything is built.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use crate::cli::PushArgs;
+use crate::error::{Error, Result};
+use crate::git::{self, Commit};
+use crate::project::Project;
+use crate::publish::{self, Destination, PROD, PlanInput, Release};
+use crate::registry::Registry;
+use crate::version::Stamp;
+use crate::{credentials, local, release_log};
+
+use super::Ctx;
+
+/// Pushes, then prints one line per service: its image, date tag and digest.
+pub async fn run(args: PushArgs, ctx: &Ctx) -> Result<()> {
+    let mut project = ctx.project()?;
+    let destination = destination(&project, &args.environment)?;
+    let services = super::build::selected(&project, &args.services)?;
+    let commit = git::head(&project.root)?;
+    let changes = git::changes(&project.root, Path::new(release_log::RELATIVE_PATH))?;
+    let prod = destination.environment == PROD;
+    if prod && !changes.is_empty() && !args.allow_dirty {
+        let more = if changes.len() > 1 {
+            format!(" and {} more", changes.len() - 1)
+        } else {
+            String::new()
+        };
+        return Err(Error::Refused(format!(
+            "the work tree has uncommitted changes ({}{more}): commit them, or pass --allow-dirty to push to {PROD} anyway",
+            changes[0]
+        )));
+    }
+    let message = if prod {
+        Some(release_message(args.message, &commit, ctx)?)
+    } else {
+        None
+    };
+    let (mut registry, found) = connect_registry(&destination)?;
+    let compose = project.compose()?;
+    let mut locals = BTreeMap::new();
+    let mut existing = BTreeMap::new();
+    for service in &services {
+        let image = compose.services[service].image.clone().unwrap_or_default();
+        locals.insert(service.clone(), image);
+        let tags = registry.tags(&destination.repository(service)).await?;
+        existing.insert(service.clone(), tags);
+    }
+    let created = Stamp::now();
+    let log = release_log::path(&project.root);
+    let plan = publish::plan(PlanInput {
+        destination: &destination,
+        services: &locals,
+        existing: &existing,
+        commit: &commit,
+        dirty: !changes.is_empty(),
+        created,
+        source: project.manifest.project.source.as_deref(),
+        latest: !args.no_latest,
+        log: prod.then(|| log.clone()),
+        prune: args.prune,
+    });
+    tracing::debug!(plan = %plan, "push");
+    let docker = local::connect().await?;
+    let pushed = publish::execute(
+        &docker,
+        &mut project,
+        &plan,
+        found.as_ref(),
+        &mut registry,
+        &ctx.progress,
+    )
+    .await?;
+    if let Some(message) = &message {
+        let release = Release {
+            commit: &commit,
+            dirty: !changes.is_empty(),
+            message,
+            time: created,
+            pushed_by: &git::user(&project.root),
+        };
+        release_log::append(&log, &publish::entries(&plan, &pushed, &release))?;
+        ctx.progress.say(&format!(
+            "logged the release in {} (commit it with the code)",
+            release_log::RELATIVE_PATH
+        ));
+    }
+    for (image, pushed) in plan.images.iter().zip(&pushed) {
+        println!(
+            "{:<8} {}/{}:{} {}",
+            image.service, destination.registry, image.repository, image.version, pushed.digest
+        );
+    }
+    Ok(())
+}
+
+/// The manifest's environment, or an error naming the ones it has.
+pub fn destination(project: &Project, name: &str) -> Result<Destination> {
+    let environments = &project.manifest.environments;
+    let env = environments
+        .get(name)
+        .ok_or_else(|| Error::UnknownEnvironment {
+            name: name.to_owned(),
+            known: if environments.is_empty() {
+                "none (add [environments.<name>] with registry and repository)".into()
+            } else {
+                environments.keys().cloned().collect::<Vec<_>>().join(", ")
+            },
+        })?;
+    Ok(Destination {
+        environment: name.to_owned(),
+        registry: env.registry.clone(),
+        prefix: env.repository.clone(),
+    })
+}
+
+/// A registry client with the environment's credentials.
+pub fn connect_registry(
+    destination: &Destination,
+) -> Result<(Registry, Option<credentials::Credentials>)> {
+    let found = credentials::find(&destination.environment, &destination.registry)?;
+    let hint = credentials::hint(
+        &destination.environment,
+        &destination.registry,
+        &credentials::config_file(),
+    );
+    let registry = Registry::new(&destination.registry, found.clone(), hint)?;
+    Ok((registry, found))
+}
+
+/// `--message`; else asked on a terminal (the commit's subject is the
+/// default); else the commit's subject, said on stderr.
+fn release_message(given: Option<String>, commit: &Commit, ctx: &Ctx) -> Result<String> {
+    if let Some(message) = given {
+        return Ok(message);
+    }
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        eprint!("Release message [{}]: ", commit.subject);
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(Error::io("read the release message"))?;
+        let answer = answer.trim();
+        return Ok(if answer.is_empty() {
+            commit.subject.clone()
+        } else {
+            answer.to_owned()
+        });
+    }
+    ctx.progress.say(&format!(
+        "release message: {:?}, the commit's subject (pass --message to give one)",
+        commit.subject
+    ));
+    Ok(commit.subject.clone())
+}

@@ -1,0 +1,345 @@
+//! A client of the registry HTTP API v2, for what the Engine API cannot
+//! tell: which tags a repository has, and which manifest digest a tag names.
+//! It answers a registry's `401` with Basic auth or the Bearer token flow.
+
+pub mod auth;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LINK, WWW_AUTHENTICATE};
+use reqwest::{Method, Response, StatusCode};
+use serde::Deserialize;
+
+use crate::credentials::Credentials;
+use crate::error::{Error, Result};
+use auth::Challenge;
+
+/// Manifest types muelle accepts, so a HEAD answers with the digest of what
+/// was pushed: Docker v2 and OCI manifests and indexes.
+pub const MANIFEST_TYPES: &str = "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json";
+/// How long to wait for a connection; a registry that does not answer by
+/// then is reported unreachable rather than hanging the command.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest wait for one answer.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Most pages of tags followed, against a registry whose `Link` loops.
+const MAX_PAGES: usize = 1000;
+
+/// One registry, with the credentials to use there.
+pub struct Registry {
+    host: String,
+    base: String,
+    http: reqwest::Client,
+    credentials: Option<Credentials>,
+    hint: String,
+    /// `Authorization` values that worked, by scope.
+    authorizations: HashMap<String, String>,
+}
+
+/// `http://` for loopback registries (as the Docker engine allows), `https://` otherwise.
+pub fn base_url(host: &str) -> String {
+    let loopback = host == "localhost"
+        || host.starts_with("localhost:")
+        || host.starts_with("127.")
+        || host.starts_with("[::1]");
+    let scheme = if loopback { "http" } else { "https" };
+    format!("{scheme}://{host}")
+}
+
+impl Registry {
+    /// A client of `host`; `hint` says where to give credentials, for errors.
+    pub fn new(host: &str, credentials: Option<Credentials>, hint: String) -> Result<Registry> {
+        // reqwest is built without a default TLS provider; ring is the small one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("muelle/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Registry {
+                registry: host.to_owned(),
+                message: format!("cannot set up an HTTP client: {e}"),
+            })?;
+        Ok(Registry {
+            host: host.to_owned(),
+            base: base_url(host),
+            http,
+            credentials,
+            hint,
+            authorizations: HashMap::new(),
+        })
+    }
+
+    /// The registry's host, as in image references.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Every tag of `repository`; none when the repository does not exist yet.
+    pub async fn tags(&mut self, repository: &str) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct TagList {
+            tags: Option<Vec<String>>,
+        }
+        let scope = format!("repository:{repository}:pull");
+        let mut path = format!("/v2/{repository}/tags/list");
+        let mut tags = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let response = self.send(Method::GET, &path, None, &scope).await?;
+            match response.status() {
+                StatusCode::NOT_FOUND => return Ok(tags),
+                s if s.is_success() => {}
+                _ => {
+                    return Err(self
+                        .unexpected("list the tags of", repository, response)
+                        .await);
+                }
+            }
+            let next = response
+                .headers()
+                .get(LINK)
+                .and_then(|v| v.to_str().ok())
+                .and_then(auth::next_link);
+            let page: TagList = response.json().await.map_err(|e| Error::Registry {
+                registry: self.host.clone(),
+                message: format!("unreadable tag list of {repository}: {e}"),
+            })?;
+            tags.extend(page.tags.unwrap_or_default());
+            match next {
+                Some(next) => path = next,
+                None => return Ok(tags),
+            }
+        }
+        Ok(tags)
+    }
+
+    /// The manifest digest `repository:tag` names, `None` if the tag does not exist.
+    pub async fn digest(&mut self, repository: &str, tag: &str) -> Result<Option<String>> {
+        let scope = format!("repository:{repository}:pull");
+        let path = format!("/v2/{repository}/manifests/{tag}");
+        let response = self
+            .send(Method::HEAD, &path, Some(MANIFEST_TYPES), &scope)
+            .await?;
+        match response.status() {
+            StatusCode::NOT_FOUND => Ok(None),
+            s if s.is_success() => Ok(response
+                .headers()
+                .get("docker-content-digest")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)),
+            _ => Err(self
+                .unexpected(
+                    "read the digest of",
+                    &format!("{repository}:{tag}"),
+                    response,
+                )
+                .await),
+        }
+    }
+
+    /// Sends a request, answering a `401` challenge once.
+    async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        accept: Option<&str>,
+        scope: &str,
+    ) -> Result<Response> {
+        let url = format!("{}{path}", self.base);
+        let known = self.authorizations.get(scope).cloned();
+        let response = self
+            .request(method.clone(), &url, accept, known.as_deref())
+            .await?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        let challenge =
+            header(response.headers(), WWW_AUTHENTICATE).and_then(|h| auth::parse_challenge(&h));
+        let authorization = match challenge {
+            Some(Challenge::Basic) => self.require_credentials()?.basic(),
+            Some(Challenge::Bearer {
+                realm,
+                service,
+                scope: wanted,
+            }) => {
+                let scope = wanted.unwrap_or_else(|| scope.to_owned());
+                self.token(&realm, service.as_deref(), &scope).await?
+            }
+            None => {
+                return Err(self.refused("it answered 401 without a challenge muelle can answer"));
+            }
+        };
+        let response = self
+            .request(method, &url, accept, Some(&authorization))
+            .await?;
+        if response.status() == StatusCode::UNAUTHORIZED {
+            return Err(self.refused_credentials());
+        }
+        self.authorizations.insert(scope.to_owned(), authorization);
+        Ok(response)
+    }
+
+    async fn request(
+        &self,
+        method: Method,
+        url: &str,
+        accept: Option<&str>,
+        authorization: Option<&str>,
+    ) -> Result<Response> {
+        let mut request = self.http.request(method, url);
+        if let Some(accept) = accept {
+            request = request.header(ACCEPT, accept);
+        }
+        if let Some(authorization) = authorization {
+            request = request.header(AUTHORIZATION, authorization);
+        }
+        request
+            .send()
+            .await
+            .map_err(|e| Error::RegistryUnreachable {
+                registry: self.host.clone(),
+                reason: innermost(&e),
+            })
+    }
+
+    /// The Bearer flow: ask the token service, with the credentials if any.
+    async fn token(&self, realm: &str, service: Option<&str>, scope: &str) -> Result<String> {
+        #[derive(Deserialize)]
+        struct Token {
+            token: Option<String>,
+            access_token: Option<String>,
+        }
+        let mut params = vec![("scope", scope)];
+        params.extend(service.map(|s| ("service", s)));
+        let url = reqwest::Url::parse_with_params(realm, &params).map_err(|e| Error::Registry {
+            registry: self.host.clone(),
+            message: format!("bad token realm {realm:?}: {e}"),
+        })?;
+        let mut request = self.http.get(url);
+        if let Some(credentials) = &self.credentials {
+            request = request.header(AUTHORIZATION, credentials.basic());
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| Error::RegistryUnreachable {
+                registry: realm.to_owned(),
+                reason: innermost(&e),
+            })?;
+        match response.status() {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                return Err(self.refused_credentials());
+            }
+            s if !s.is_success() => {
+                return Err(Error::Registry {
+                    registry: self.host.clone(),
+                    message: format!("the token service {realm} answered {s}"),
+                });
+            }
+            _ => {}
+        }
+        let token: Token = response.json().await.map_err(|e| Error::Registry {
+            registry: self.host.clone(),
+            message: format!("unreadable answer of the token service {realm}: {e}"),
+        })?;
+        token
+            .token
+            .or(token.access_token)
+            .map(|t| format!("Bearer {t}"))
+            .ok_or_else(|| Error::Registry {
+                registry: self.host.clone(),
+                message: format!("the token service {realm} gave no token"),
+            })
+    }
+
+    fn require_credentials(&self) -> Result<&Credentials> {
+        self.credentials
+            .as_ref()
+            .ok_or_else(|| self.refused("it asks for credentials and none were given"))
+    }
+
+    fn refused_credentials(&self) -> Error {
+        match &self.credentials {
+            Some(c) => self.refused(&format!(
+                "wrong credentials for user {} from {}",
+                c.username, c.source
+            )),
+            None => self.refused("it asks for credentials and none were given"),
+        }
+    }
+
+    fn refused(&self, detail: &str) -> Error {
+        Error::RegistryAuth {
+            registry: self.host.clone(),
+            detail: detail.to_owned(),
+            hint: self.hint.clone(),
+        }
+    }
+
+    /// An answer muelle has no use for, with the registry's own error codes.
+    async fn unexpected(&self, action: &str, what: &str, response: Response) -> Error {
+        #[derive(Deserialize)]
+        struct Errors {
+            errors: Vec<Detail>,
+        }
+        #[derive(Deserialize)]
+        struct Detail {
+            code: String,
+            message: Option<String>,
+        }
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        let detail = serde_json::from_str::<Errors>(&text)
+            .map(|e| {
+                e.errors
+                    .iter()
+                    .map(|d| format!("{} {}", d.code, d.message.as_deref().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default();
+        Error::Registry {
+            registry: self.host.clone(),
+            message: format!("cannot {action} {what}: {status} {}", detail.trim()),
+        }
+    }
+}
+
+fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
+    headers.get(name)?.to_str().ok().map(str::to_owned)
+}
+
+/// The root cause of a request error, e.g. `Connection refused (os error 111)`.
+fn innermost(error: &reqwest::Error) -> String {
+    let mut last = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        last = cause.to_string();
+        source = cause.source();
+    }
+    if error.is_timeout() {
+        format!("no answer in time ({last})")
+    } else {
+        last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base_url;
+
+    #[test]
+    fn loopback_registries_are_plain_http_like_the_engine_allows() {
+        assert_eq!(base_url("127.0.0.1:5000"), "http://127.0.0.1:5000");
+        assert_eq!(base_url("localhost:5000"), "http://localhost:5000");
+        assert_eq!(
+            base_url("registry.example.com"),
+            "https://registry.example.com"
+        );
+        assert_eq!(
+            base_url("localhost.example.com"),
+            "https://localhost.example.com"
+        );
+    }
+}

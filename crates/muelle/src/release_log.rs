@@ -1,0 +1,218 @@
+//! The release log: one JSON object per line in `releases/log.jsonl`, one
+//! line per service of every prod push. muelle only ever appends to it (the
+//! file is opened in append mode), so earlier entries stay as they were
+//! written and the history lives in the repository next to the code.
+
+use std::fmt;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Where the log lives, relative to the manifest's folder.
+pub const RELATIVE_PATH: &str = "releases/log.jsonl";
+
+/// One pushed image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The service, as in the manifest.
+    pub service: String,
+    /// The environment pushed to.
+    pub environment: String,
+    /// The registry host, e.g. `registry.example.com`.
+    pub registry: String,
+    /// The repository in it, e.g. `team/vote`.
+    pub repository: String,
+    /// The date tag, unique to this push.
+    pub tag: String,
+    /// Every tag pushed (date, sha, maybe `latest`).
+    pub tags: Vec<String>,
+    /// The manifest digest the registry stored.
+    pub digest: String,
+    /// The full git sha built.
+    pub commit: String,
+    /// Whether the work tree had uncommitted changes (`--allow-dirty`).
+    pub dirty: bool,
+    /// Why it was released.
+    pub message: String,
+    /// When, RFC 3339 in UTC.
+    pub time: String,
+    /// Who pushed: git's user, else `$USER`.
+    pub pushed_by: String,
+}
+
+impl Entry {
+    /// The line written for this entry, without its newline.
+    pub fn line(&self) -> String {
+        // A struct of strings, a bool and a list of strings always serializes.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The log of the project rooted at `root`.
+pub fn path(root: &Path) -> PathBuf {
+    root.join(RELATIVE_PATH)
+}
+
+/// Appends the entries, one line each, in one write.
+pub fn append(path: &Path, entries: &[Entry]) -> Result<()> {
+    let action = || format!("append to the release log {}", path.display());
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(Error::io(action()))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .open(path)
+        .map_err(Error::io(action()))?;
+    let mut text = String::new();
+    // A last line without its newline (an edit by hand) must not swallow ours.
+    if file.metadata().map_err(Error::io(action()))?.len() > 0 {
+        let mut last = [0u8; 1];
+        file.seek(SeekFrom::End(-1))
+            .and_then(|_| file.read_exact(&mut last))
+            .map_err(Error::io(action()))?;
+        if last[0] != b'\n' {
+            text.push('\n');
+        }
+    }
+    for entry in entries {
+        text.push_str(&entry.line());
+        text.push('\n');
+    }
+    file.write_all(text.as_bytes())
+        .map_err(Error::io(action()))?;
+    file.sync_all().map_err(Error::io(action()))
+}
+
+/// Every entry, oldest first; no file means no releases yet.
+pub fn read(path: &Path) -> Result<Vec<Entry>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(format!("read {}", path.display()))(e)),
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| Error::ReleaseLog {
+                path: path.to_owned(),
+                line: i + 1,
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// What the registry has now for a logged release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// The tag names the logged digest.
+    Present,
+    /// The tag names another image now.
+    Moved(String),
+    /// The tag is gone.
+    Missing,
+}
+
+impl Status {
+    /// Compares the logged digest with the registry's answer for the tag.
+    pub fn of(logged: &str, found: Option<&str>) -> Status {
+        match found {
+            Some(digest) if digest == logged => Status::Present,
+            Some(digest) => Status::Moved(digest.to_owned()),
+            None => Status::Missing,
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Status::Present => f.write_str("present"),
+            Status::Moved(digest) => write!(f, "moved to {}", short_digest(digest)),
+            Status::Missing => f.write_str("missing"),
+        }
+    }
+}
+
+/// `sha256:0123456789ab`: enough of a digest to recognise it.
+pub fn short_digest(digest: &str) -> &str {
+    let end = digest.find(':').map_or(12, |i| i + 13);
+    &digest[..end.min(digest.len())]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(tag: &str) -> Entry {
+        Entry {
+            service: "vote".into(),
+            environment: "prod".into(),
+            registry: "registry.example.com".into(),
+            repository: "team/vote".into(),
+            tag: tag.into(),
+            tags: vec![tag.into(), "0123456".into(), "latest".into()],
+            digest: "sha256:aaaa".into(),
+            commit: "0123456789abcdef".into(),
+            dirty: false,
+            message: "first \"release\"".into(),
+            time: "2026-11-25T14:03:07Z".into(),
+            pushed_by: "Jane <jane@example.com>".into(),
+        }
+    }
+
+    #[test]
+    fn an_entry_is_one_json_line_with_every_field() {
+        assert_eq!(
+            entry("20261125").line(),
+            r#"{"service":"vote","environment":"prod","registry":"registry.example.com","repository":"team/vote","tag":"20261125","tags":["20261125","0123456","latest"],"digest":"sha256:aaaa","commit":"0123456789abcdef","dirty":false,"message":"first \"release\"","time":"2026-11-25T14:03:07Z","pushed_by":"Jane <jane@example.com>"}"#
+        );
+    }
+
+    #[test]
+    fn appending_keeps_earlier_lines_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = path(dir.path());
+        assert!(read(&log).unwrap().is_empty());
+        append(&log, &[entry("20261125")]).unwrap();
+        let before = std::fs::read(&log).unwrap();
+        // An edit by hand that left no newline at the end.
+        std::fs::write(&log, [&before[..before.len() - 1], b" "].concat()).unwrap();
+        append(&log, &[entry("20261125-2"), entry("20261126")]).unwrap();
+        let after = std::fs::read(&log).unwrap();
+        assert!(after.starts_with(&before[..before.len() - 1]));
+        let tags: Vec<String> = read(&log).unwrap().into_iter().map(|e| e.tag).collect();
+        assert_eq!(tags, ["20261125", "20261125-2", "20261126"]);
+    }
+
+    #[test]
+    fn a_broken_line_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = path(dir.path());
+        append(&log, &[entry("20261125")]).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&log)
+            .unwrap()
+            .write_all(b"{oops\n")
+            .unwrap();
+        let err = read(&log).unwrap_err().to_string();
+        assert!(err.contains("log.jsonl: line 2: "), "{err}");
+    }
+
+    #[test]
+    fn status_compares_digests() {
+        assert_eq!(Status::of("sha256:a", Some("sha256:a")), Status::Present);
+        assert_eq!(Status::of("sha256:a", None).to_string(), "missing");
+        assert_eq!(
+            Status::of("sha256:a", Some("sha256:0123456789abcdef")).to_string(),
+            "moved to sha256:0123456789ab"
+        );
+    }
+}
