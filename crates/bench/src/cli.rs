@@ -7,7 +7,7 @@ use clap::Parser;
 use crate::{Error, Options, Sizes};
 
 /// Runs the full benchmark this many times unless told otherwise.
-const DEFAULT_RUNS: usize = 3;
+const DEFAULT_RUNS: usize = 5;
 
 /// Measures the machine's limits and the voting app against them, side by
 /// side, and writes BENCHMARKS.md with a plot.
@@ -18,7 +18,7 @@ pub struct Cli {
     /// under target/bench-smoke unless --out says otherwise.
     #[arg(long)]
     pub smoke: bool,
-    /// How many times to run every phase [default: 3, or 1 with --smoke].
+    /// How many times to run every phase [default: 5, or 1 with --smoke].
     #[arg(long)]
     pub runs: Option<usize>,
     /// Where to write BENCHMARKS.md and BENCHMARKS.svg [default: the

@@ -190,11 +190,9 @@ pub async fn run(options: &Options) -> Result<Results, Error> {
 }
 
 async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run, Error> {
-    let redis_port = stack.redis.port();
-    let cpu = procs::CpuMeter::start(vec![("redis", vec![stack.redis_pid])]);
-    let rpush = limits::rpush(redis_port, sizes.rpush_requests, None).await?;
-    let rpush_redis_cores = cpu.cores()[0].1;
-    step("RPUSH un-pipelined", stats::per_second(rpush));
+    let (redis_port, redis_pid) = (stack.redis.port(), stack.redis_pid);
+    let rpush = limits::rpush(redis_port, redis_pid, sizes.rpush_requests, None).await?;
+    step("RPUSH un-pipelined", stats::per_second(rpush.rate));
     let vote = phases::vote::run(stack, sizes.vote_warmup, sizes.vote_duration).await?;
     step(
         "vote POST",
@@ -204,12 +202,14 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
             stats::ms(vote.report.latency.p99_ms)
         ),
     );
-    let rpush_pipelined = limits::rpush(
+    let pipeline = Some(limits::PIPELINE);
+    let pipelined = limits::rpush(
         redis_port,
+        redis_pid,
         sizes.rpush_pipelined_requests,
-        Some(limits::PIPELINE),
-    )
-    .await?;
+        pipeline,
+    );
+    let rpush_pipelined = pipelined.await?.rate;
     step("RPUSH pipelined", stats::per_second(rpush_pipelined));
     let upsert = limits::raw_upsert(&stack.db, sizes.upsert_rows, sizes.batch).await?;
     step("raw batched upsert", stats::per_second(upsert));
@@ -233,8 +233,8 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         ),
     );
     Ok(results::Run {
-        rpush,
-        rpush_redis_cores,
+        rpush: rpush.rate,
+        rpush_cpu: rpush.cpu,
         rpush_pipelined,
         vote,
         upsert,

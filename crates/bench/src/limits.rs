@@ -7,6 +7,7 @@ use std::time::Instant;
 use tokio::process::Command;
 
 use crate::Error;
+use crate::procs::{CpuMeter, children_cpu_seconds};
 
 /// Concurrency of every throughput figure: DESIGN.md measures at 50.
 pub const CLIENTS: usize = 50;
@@ -15,9 +16,22 @@ pub const CLIENTS: usize = 50;
 /// not the round trips, sets the pace.
 pub const PIPELINE: usize = 64;
 
+/// What one `redis-benchmark` run measured.
+pub struct Rpush {
+    /// RPUSH operations per second.
+    pub rate: f64,
+    /// Cores used by redis-server and by redis-benchmark meanwhile.
+    pub cpu: Vec<(&'static str, f64)>,
+}
+
 /// `redis-benchmark -t rpush -c 50 -n <requests> [-P <pipeline>]` against
-/// the Redis on `port`: RPUSH operations per second.
-pub async fn rpush(port: u16, requests: u64, pipeline: Option<usize>) -> Result<f64, Error> {
+/// the Redis on `port`, whose process is `redis_pid`.
+pub async fn rpush(
+    port: u16,
+    redis_pid: u32,
+    requests: u64,
+    pipeline: Option<usize>,
+) -> Result<Rpush, Error> {
     let mut command = Command::new("redis-benchmark");
     command
         .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", "rpush"])
@@ -31,6 +45,9 @@ pub async fn rpush(port: u16, requests: u64, pipeline: Option<usize>) -> Result<
     if let Some(depth) = pipeline {
         command.args(["-P", &depth.to_string()]);
     }
+    let meter = CpuMeter::start(vec![("redis", vec![redis_pid])]);
+    let children_before = children_cpu_seconds();
+    let started = Instant::now();
     let output = command
         .kill_on_drop(true)
         .output()
@@ -39,6 +56,11 @@ pub async fn rpush(port: u16, requests: u64, pipeline: Option<usize>) -> Result<
             tool: "redis-benchmark",
             reason: format!("{e} (apt-get install redis-tools)"),
         })?;
+    // redis-benchmark is the only child that ends meanwhile.
+    let benchmark_cores =
+        (children_cpu_seconds() - children_before) / started.elapsed().as_secs_f64();
+    let mut cpu = meter.cores();
+    cpu.push(("redis-benchmark", benchmark_cores));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let rate = parse_csv_rate(&stdout).ok_or_else(|| Error::Tool {
         tool: "redis-benchmark",
@@ -55,7 +77,7 @@ pub async fn rpush(port: u16, requests: u64, pipeline: Option<usize>) -> Result<
         .arg("mylist")
         .query_async(&mut conn)
         .await?;
-    Ok(rate)
+    Ok(Rpush { rate, cpu })
 }
 
 /// The rate from `redis-benchmark --csv`: the second field of the RPUSH row.

@@ -18,7 +18,13 @@ fn main() -> ExitCode {
 
 fn run(cli: &bench::cli::Cli) -> anyhow::Result<()> {
     let options = cli.options()?;
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    // One thread, like redis-benchmark: the load generator drives the
+    // services the way redis-benchmark drives Redis, on one core at most.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     runtime.block_on(bench::run(&options))?;
     Ok(())
 }

@@ -151,6 +151,8 @@ type LatencyOf<'a> = &'a dyn Fn(&Run) -> Option<loadgen::Latency>;
 type MemoryOf = Box<dyn Fn(&Run) -> Option<crate::procs::Memory>>;
 /// Picks the CPU shares of one phase out of a run.
 type CpuOf = fn(&Run) -> &Vec<(&'static str, f64)>;
+/// Picks the rate of one phase out of a run.
+type RateOf = fn(&Run) -> f64;
 
 /// (ours, its figure, the limit, its figure, per-run ratio)
 fn side_by_side(results: &Results) -> Vec<(String, Figure, String, Figure, Figure)> {
@@ -294,32 +296,38 @@ fn cpu_table(md: &mut String, results: &Results) {
     let _ = writeln!(md, "\n## Where the CPU went\n");
     let _ = writeln!(
         md,
-        "Cores busy on average (1.00 = one core all the time; the machine has {}).\n",
+        "Cores busy on average (1.00 = one core all the time; the machine has {}), and the CPU \
+         time each process spent per operation of the phase. Side by side, a ratio of \
+         throughputs is about the inverse ratio of the summed CPU times per operation, since \
+         both share the same cores.\n",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    let _ = writeln!(md, "| phase | process | cores |\n|---|---|---|");
     let _ = writeln!(
         md,
-        "| `RPUSH` un-pipelined | redis-server | {} |",
-        results
-            .figure(|r| Some(r.rpush_redis_cores))
-            .show(|v| format!("{v:.2}"))
+        "| phase | process | cores | CPU per operation |\n|---|---|---|---|"
     );
-    let phases: [(&str, CpuOf); 2] = [
-        ("vote at full speed", |r| &r.vote.cpu),
-        ("worker draining", |r| &r.drain.cpu),
+    let phases: [(&str, CpuOf, RateOf); 3] = [
+        ("`RPUSH` un-pipelined", |r| &r.rpush_cpu, |r| r.rpush),
+        (
+            "vote at full speed",
+            |r| &r.vote.cpu,
+            |r| r.vote.report.throughput,
+        ),
+        ("worker draining", |r| &r.drain.cpu, |r| r.drain.rate),
     ];
-    for (phase, of) in phases {
+    for (phase, of, rate) in phases {
         let Some(first) = results.runs.first() else {
             continue;
         };
         for (process, _) in of(first) {
-            let cores =
-                results.figure(|r| of(r).iter().find(|(p, _)| p == process).map(|(_, c)| *c));
+            let cores_of = |r: &Run| of(r).iter().find(|(p, _)| p == process).map(|(_, c)| *c);
+            let cores = results.figure(cores_of);
+            let per_op = results.figure(|r| Some(cores_of(r)? * 1e6 / rate(r)));
             let _ = writeln!(
                 md,
-                "| {phase} | {process} | {} |",
-                cores.show(|v| format!("{v:.2}"))
+                "| {phase} | {process} | {} | {} |",
+                cores.show(|v| format!("{v:.2}")),
+                per_op.show(|v| format!("{v:.1} µs"))
             );
         }
     }

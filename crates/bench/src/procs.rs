@@ -202,6 +202,16 @@ fn cpu_seconds(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / ticks_per_second()
 }
 
+/// CPU time (user + system) of this process's children that have ended
+/// and been waited for, in seconds.
+pub fn children_cpu_seconds() -> f64 {
+    use nix::sys::resource::{UsageWho, getrusage};
+    getrusage(UsageWho::RUSAGE_CHILDREN).map_or(0.0, |usage| {
+        let seconds = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+        seconds(usage.user_time()) + seconds(usage.system_time())
+    })
+}
+
 /// The parent of `pid`, from `/proc/<pid>/stat`.
 fn parent(pid: u32) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;

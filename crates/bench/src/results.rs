@@ -18,8 +18,8 @@ pub const ORIGINAL_POST_RATE: f64 = 800.0;
 pub struct Run {
     /// Un-pipelined RPUSH per second, 50 clients.
     pub rpush: f64,
-    /// Cores Redis used during it.
-    pub rpush_redis_cores: f64,
+    /// Cores redis-server and redis-benchmark used during it.
+    pub rpush_cpu: Vec<(&'static str, f64)>,
     /// Pipelined RPUSH per second, 50 clients.
     pub rpush_pipelined: f64,
     /// vote at full speed.

@@ -4,6 +4,12 @@
 //! `RPUSH votes {"voter_id": …, "vote": …, "ts": …}` and answers only after
 //! Redis has accepted it. Concurrent votes are coalesced into one `RPUSH` by
 //! [`queue::VoteQueue`], which is what lets one process keep up with Redis.
+//!
+//! Those two routes are answered by a small HTTP/1.1 loop (`lean`) in front
+//! of hyper and the axum router, because per request hyper and axum cost
+//! about as much CPU as the kernel's TCP work does. Any request the loop
+//! does not recognise as plain moves its connection to the router, which
+//! answers everything else (errors, `/healthz`, `/metrics`) as before.
 
 mod ask;
 mod config;
