@@ -89,7 +89,7 @@ async fn another_worker_recovers_the_votes_of_a_killed_one() {
 async fn killing_the_worker_repeatedly_under_load_loses_no_acknowledged_vote() {
     let backends = Backends::start().await;
     let service = backends.vote_service().await;
-    let load = Load::start(&service, 8);
+    let load = Load::start(&service, 8).await;
     let mut rows = 0;
     for _ in 0..4 {
         let mut worker = backends.worker_process("w1", 200);

@@ -169,54 +169,24 @@ impl Drop for VoteService {
 }
 
 /// Clients voting as fast as they can, each vote from a new voter, keeping
-/// the ids of the votes the service acknowledged.
-pub struct Load {
-    stop: CancellationToken,
-    tasks: Vec<JoinHandle<Vec<String>>>,
-}
+/// the ids of the votes the service acknowledged: the load generator the
+/// benchmarks use, so both count acknowledged votes the same way.
+pub struct Load(loadgen::Running);
 
 impl Load {
-    pub fn start(service: &VoteService, clients: usize) -> Load {
-        let stop = CancellationToken::new();
-        let tasks = (0..clients)
-            .map(|client| {
-                let (stop, url) = (stop.clone(), service.address.clone());
-                tokio::spawn(async move {
-                    let http = reqwest::Client::new();
-                    let mut acknowledged = Vec::new();
-                    for n in 0u64.. {
-                        if stop.is_cancelled() {
-                            break;
-                        }
-                        let voter = format!("{client:x}0{n:x}");
-                        let sent = http
-                            .post(&url)
-                            .header("content-type", "application/x-www-form-urlencoded")
-                            .header("cookie", format!("voter_id={voter}"))
-                            .body(if n % 2 == 0 { "vote=a" } else { "vote=b" })
-                            .send()
-                            .await;
-                        match sent {
-                            Ok(response) if response.status() == 200 => acknowledged.push(voter),
-                            // Refused (503 during an outage): not acknowledged, may retry.
-                            _ => tokio::task::yield_now().await,
-                        }
-                    }
-                    acknowledged
-                })
-            })
-            .collect();
-        Load { stop, tasks }
+    pub async fn start(service: &VoteService, clients: usize) -> Load {
+        let running = loadgen::VoteLoad::new(&service.address)
+            .connections(clients)
+            .record_voters()
+            .start()
+            .await
+            .expect("the load generator starts");
+        Load(running)
     }
 
     /// Stops the clients and returns every acknowledged voter id.
     pub async fn finish(self) -> Vec<String> {
-        self.stop.cancel();
-        let mut all = Vec::new();
-        for task in self.tasks {
-            all.extend(task.await.unwrap());
-        }
-        all
+        self.0.finish().await.acknowledged_voters
     }
 }
 

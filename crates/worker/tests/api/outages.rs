@@ -10,7 +10,7 @@ async fn a_redis_restart_loses_no_acknowledged_vote() {
     let mut backends = Backends::start().await;
     let service = backends.vote_service().await;
     let worker = backends.worker("w1", 100).await;
-    let load = Load::start(&service, 4);
+    let load = Load::start(&service, 4).await;
     wait_rows_at_least(&backends, 200).await;
     backends.redis.restart().await;
     let before = backends.stored().await.len();
@@ -25,7 +25,7 @@ async fn a_postgres_restart_loses_no_acknowledged_vote() {
     let mut backends = Backends::start().await;
     let service = backends.vote_service().await;
     let worker = backends.worker("w1", 100).await;
-    let load = Load::start(&service, 4);
+    let load = Load::start(&service, 4).await;
     wait_rows_at_least(&backends, 200).await;
     backends.postgres.stop().await;
     assert_eq!(
