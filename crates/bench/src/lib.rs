@@ -104,6 +104,8 @@ pub struct Sizes {
     pub screen_rate: f64,
     /// Length of the vote-to-screen load.
     pub screen_duration: Duration,
+    /// Voters already in the table for the second vote-to-screen load.
+    pub screen_voters: usize,
     /// Idle `/events` clients.
     pub sse_clients: usize,
 }
@@ -121,6 +123,7 @@ impl Sizes {
             batch: 1000,
             screen_rate: 1000.0,
             screen_duration: Duration::from_secs(10),
+            screen_voters: 1_000_000,
             sse_clients: 10_000,
         }
     }
@@ -137,6 +140,7 @@ impl Sizes {
             batch: 1000,
             screen_rate: 500.0,
             screen_duration: Duration::from_secs(1),
+            screen_voters: 10_000,
             sse_clients: 100,
         }
     }
@@ -215,12 +219,14 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
     step("raw batched upsert", stats::per_second(upsert));
     let drain = phases::drain::run(stack, sizes.drain_votes, sizes.batch).await?;
     step("worker drain", stats::per_second(drain.rate));
-    let screen =
-        phases::screen::run(stack, sizes.screen_rate, sizes.screen_duration, sizes.batch).await?;
-    let shown = screen.report.screen.as_ref().map(|s| s.latency.p99_ms);
+    let (rate, duration, batch) = (sizes.screen_rate, sizes.screen_duration, sizes.batch);
+    let screen = phases::screen::run(stack, rate, duration, batch, 0).await?;
+    step("vote-to-screen p99", screen_p99(&screen));
+    let voters = sizes.screen_voters;
+    let screen_full = phases::screen::run(stack, rate, duration, batch, voters).await?;
     step(
-        "vote-to-screen p99",
-        shown.map_or("not measured".into(), stats::ms),
+        &format!("  … {} voters", stats::thousands(voters as f64)),
+        screen_p99(&screen_full),
     );
     let sse = phases::sse::run(stack, sizes.sse_clients).await?;
     step(
@@ -240,8 +246,14 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         upsert,
         drain,
         screen,
+        screen_full,
         sse,
     })
+}
+
+fn screen_p99(screen: &phases::screen::ScreenRun) -> String {
+    let p99 = screen.report.screen.as_ref().map(|s| s.latency.p99_ms);
+    p99.map_or("not measured".into(), stats::ms)
 }
 
 fn step(what: &str, value: String) {

@@ -115,7 +115,9 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
          checked to be in the table.\n\
          - **vote-to-screen.** vote, worker and result together; `loadgen` votes at {:.0}/s on a \
          fixed schedule for {:.1} s while a probe follows result's `/events`; a vote's latency \
-         runs from its acknowledgement to the first event whose total includes it.\n\
+         runs from its acknowledgement to the first event whose total includes it. Once on an \
+         empty table, once with {} earlier voters in it (result recounts the table on every \
+         change with the original app's query).\n\
          - **Idle SSE clients.** {} streams opened on a fresh result; RSS once all are open, and \
          the time from one `votes_changed` notification until every client had the new tally.\n\
          - **Memory** is the peak of `/proc/<pid>/smaps_rollup` sampled every 50 ms; **CPU** is \
@@ -130,6 +132,7 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
         s.batch,
         s.screen_rate,
         s.screen_duration.as_secs_f64(),
+        s.screen_voters,
         s.sse_clients,
     );
     let _ = writeln!(md, "## Reproduce\n");
@@ -196,11 +199,18 @@ fn latency_table(md: &mut String, results: &Results) {
     );
     let vote = |r: &Run| Some(r.vote.report.latency);
     let screen = |r: &Run| r.screen.report.screen.as_ref().map(|s| s.latency);
-    let rows: [(String, LatencyOf); 2] = [
+    let full = |r: &Run| r.screen_full.report.screen.as_ref().map(|s| s.latency);
+    let rate = results.sizes.screen_rate;
+    let voters = stats::thousands(results.sizes.screen_voters as f64);
+    let rows: [(String, LatencyOf); 3] = [
         ("vote `POST /`, 50 connections, closed loop".into(), &vote),
         (
-            format!("vote-to-screen at {:.0} votes/s", results.sizes.screen_rate),
+            format!("vote-to-screen at {rate:.0} votes/s, empty table"),
             &screen,
+        ),
+        (
+            format!("vote-to-screen at {rate:.0} votes/s, {voters} voters in the table"),
+            &full,
         ),
     ];
     for (what, of) in rows {
@@ -266,6 +276,18 @@ fn memory_table(md: &mut String, results: &Results) {
             "result",
             format!("{:.0} votes/s, 1 SSE client", results.sizes.screen_rate),
             Box::new(screen("result")),
+        ),
+        (
+            "result",
+            format!(
+                "{:.0} votes/s, {} voters in the table",
+                results.sizes.screen_rate,
+                stats::thousands(results.sizes.screen_voters as f64)
+            ),
+            Box::new(|r: &Run| {
+                let memory = &r.screen_full.memory;
+                memory.iter().find(|(n, _)| *n == "result").map(|(_, m)| *m)
+            }),
         ),
         (
             "result",

@@ -17,6 +17,7 @@ const QUANTILES: [f64; 9] = [0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0
 const LIMIT: RGBColor = RGBColor(150, 150, 150);
 const OURS: RGBColor = RGBColor(47, 128, 237);
 const SCREEN: RGBColor = RGBColor(235, 87, 87);
+const FULL: RGBColor = RGBColor(242, 153, 74);
 
 /// Draws the plot to `path`.
 pub fn draw(results: &Results, path: &Path) -> Result<(), Error> {
@@ -128,9 +129,16 @@ where
             .iter()
             .filter_map(|r| r.screen.report.screen.as_ref().map(|s| &s.histogram)),
     );
+    let full = pooled(
+        results
+            .runs
+            .iter()
+            .filter_map(|r| r.screen_full.report.screen.as_ref().map(|s| &s.histogram)),
+    );
     let curves = [
         ("vote POST, 50 connections, closed loop", vote, OURS),
-        ("vote-to-screen at a steady rate", screen, SCREEN),
+        ("vote-to-screen, empty table", screen, SCREEN),
+        ("vote-to-screen, table of earlier voters", full, FULL),
     ];
     let points = |h: &Histogram<u64>| -> Vec<(f64, f64)> {
         if h.is_empty() {

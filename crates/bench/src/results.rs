@@ -28,8 +28,10 @@ pub struct Run {
     pub upsert: f64,
     /// The worker draining a full queue.
     pub drain: DrainRun,
-    /// Vote-to-screen through all services.
+    /// Vote-to-screen through all services, from an empty table.
     pub screen: ScreenRun,
+    /// The same with [`Sizes::screen_voters`] voters already counted.
+    pub screen_full: ScreenRun,
     /// Idle event streams on result.
     pub sse: SseRun,
 }
@@ -85,6 +87,8 @@ impl Results {
     pub fn goals(&self) -> Vec<Goal> {
         let sse_clients = self.sizes.sse_clients;
         let screen_p99 = self.figure(|r| Some(r.screen.report.screen.as_ref()?.latency.p99_ms));
+        let full_p99 = self.figure(|r| Some(r.screen_full.report.screen.as_ref()?.latency.p99_ms));
+        let voters = stats::thousands(self.sizes.screen_voters as f64);
         let mut goals = vec![
             judge(
                 "vote: POST rate, 50 connections".into(),
@@ -138,6 +142,23 @@ impl Results {
                 "vote-to-screen p99 (DESIGN §8 aim)".into(),
                 "< 25 ms".into(),
                 screen_p99,
+                stats::ms,
+                |v| v < 25.0,
+            ),
+            judge(
+                format!(
+                    "vote-to-screen p99 at {:.0} votes/s, {voters} voters in the table",
+                    self.sizes.screen_rate
+                ),
+                "< 100 ms".into(),
+                full_p99.clone(),
+                stats::ms,
+                |v| v < 100.0,
+            ),
+            judge(
+                format!("vote-to-screen p99, {voters} voters (DESIGN §8 aim)"),
+                "< 25 ms".into(),
+                full_p99,
                 stats::ms,
                 |v| v < 25.0,
             ),

@@ -24,14 +24,28 @@ pub struct ScreenRun {
 }
 
 /// Votes at `rate` per second for `duration` through vote, a worker with
-/// `batch` and result, watching result's `/events` as a browser would.
+/// `batch` and result, watching result's `/events` as a browser would. The
+/// table first holds `voters` earlier voters: result recounts the whole
+/// table on every change, as the original app's query does.
 pub async fn run(
     stack: &mut Stack,
     rate: f64,
     duration: Duration,
     batch: usize,
+    voters: usize,
 ) -> Result<ScreenRun, Error> {
     stack.reset().await?;
+    if voters > 0 {
+        stack
+            .db
+            .execute(
+                "INSERT INTO votes (id, vote, ts) SELECT 'seed' || to_hex(i), \
+                 CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END, 0 FROM generate_series(1, $1::int) i",
+                &[&(voters as i32)],
+            )
+            .await?;
+        stack.db.batch_execute("ANALYZE votes").await?;
+    }
     let vote = stack.vote().await?;
     let worker = stack.worker(batch, "screen").await?;
     let result = stack.result().await?;
