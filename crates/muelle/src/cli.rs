@@ -136,7 +136,7 @@ pub struct PushArgs {
     /// Push to prod from a work tree with uncommitted changes.
     #[arg(long)]
     pub allow_dirty: bool,
-    /// Afterwards remove the local registry tags, and images the build replaced.
+    /// Afterwards remove the local names the push gave the images (registry/repository:tag).
     #[arg(long)]
     pub prune: bool,
 }

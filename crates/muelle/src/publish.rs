@@ -236,10 +236,8 @@ pub async fn execute(
             }
         }
     }
-    if plan.prune {
-        for old in &replaced {
-            images::remove_unused(docker, old).await?;
-        }
+    for old in &replaced {
+        images::remove_if_dangling(docker, old).await?;
     }
     Ok(pushed)
 }

@@ -25,7 +25,7 @@ pub async fn run(args: BuildArgs, ctx: &Ctx) -> Result<()> {
         project.manifest.project.source.as_deref(),
     );
     let docker = local::connect().await?;
-    prepare::build_services(
+    let replaced = prepare::build_services(
         &docker,
         &mut project,
         &services,
@@ -33,6 +33,9 @@ pub async fn run(args: BuildArgs, ctx: &Ctx) -> Result<()> {
         &ctx.progress,
     )
     .await?;
+    for old in &replaced {
+        crate::docker::images::remove_if_dangling(&docker, old).await?;
+    }
     let compose = project.compose()?;
     for service in &services {
         let image = compose.services[service].image.clone().unwrap_or_default();

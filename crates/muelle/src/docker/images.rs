@@ -54,6 +54,19 @@ pub async fn remove_unused(docker: &Docker, id: &str) -> Result<()> {
     }
 }
 
+/// Removes an image a rebuild left without any name, as `docker build`
+/// would leave it dangling; an image that still has a name stays.
+pub async fn remove_if_dangling(docker: &Docker, id: &str) -> Result<()> {
+    match docker.inspect_image(id).await {
+        Ok(image) if image.repo_tags.as_ref().is_none_or(Vec::is_empty) => {
+            remove_unused(docker, id).await
+        }
+        Ok(_) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
+        Err(e) => Err(failed(format!("inspect image {id}"))(e)),
+    }
+}
+
 /// Pulls `reference`, reporting each status line; the error is the registry's answer.
 pub async fn pull(
     docker: &Docker,

@@ -155,6 +155,7 @@ fn texts(output: &Output) -> (String, String) {
 pub struct Cleanup {
     project: String,
     images: Vec<String>,
+    prefixes: Vec<String>,
 }
 
 impl Cleanup {
@@ -164,6 +165,7 @@ impl Cleanup {
         Cleanup {
             project: project.to_owned(),
             images: Vec::new(),
+            prefixes: Vec::new(),
         }
     }
 
@@ -172,12 +174,23 @@ impl Cleanup {
         self.images.push(image.to_owned());
         self
     }
+
+    /// Also removes every local image named under `prefix` at the end, e.g.
+    /// what a push tagged for a test's registry (`127.0.0.1:<port>/`).
+    pub fn images_under(mut self, prefix: &str) -> Cleanup {
+        self.prefixes.push(prefix.to_owned());
+        self
+    }
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
         remove_labelled(&format!("com.docker.compose.project={}", self.project));
-        for image in &self.images {
+        let named = docker(&["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]);
+        let under = named
+            .lines()
+            .filter(|name| self.prefixes.iter().any(|p| name.starts_with(p.as_str())));
+        for image in self.images.iter().map(String::as_str).chain(under) {
             let _ = docker(&["image", "rm", "-f", image]);
         }
     }

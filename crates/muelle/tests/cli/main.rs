@@ -1,10 +1,13 @@
 //! muelle's command line against the real Docker engine. One binary, one
 //! module per feature; `common` holds the `Test` builder and the clean-up
-//! guard that removes every container, network and volume a test made.
+//! guard that removes every container, network, volume and image a test made.
 
 mod bases;
 mod common;
 mod completions;
 mod errors;
+mod push;
+mod registries;
+mod registry_auth;
 mod voting;
 mod watch;
