@@ -1,7 +1,8 @@
 //! Registry credentials and the one-line errors around them: none given,
 //! wrong ones, the right ones from the environment and from Docker's
-//! `config.json`; plus an unknown environment or service and a registry
-//! that is not there, all refused before anything is built.
+//! `config.json` (stored, and through a credential helper); plus an unknown
+//! environment or service and a registry that is not there, all refused
+//! before anything is built.
 
 use base64::Engine;
 
@@ -82,6 +83,41 @@ fn an_htpasswd_registry_refuses_missing_and_wrong_credentials_and_takes_right_on
         "{listed}"
     );
     assert!(!listed.contains(PASSWORD));
+
+    // ... and with what a credential helper keeps.
+    let helpers = tempfile::tempdir().unwrap();
+    let helper = helpers.path().join("docker-credential-muelletest");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\nserver=$(cat)\n[ \"$server\" = \"{host}\" ] || {{ echo 'credentials not found in native keychain'; exit 1; }}\necho '{{\"ServerURL\":\"{host}\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}'\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(
+        docker_config.path().join("config.json"),
+        format!(r#"{{"credHelpers": {{"{host}": "muelletest"}}}}"#),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        helpers.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let listed = muelle(&["releases"]).env("PATH", &path).success();
+    assert!(
+        listed
+            .lines()
+            .nth(1)
+            .is_some_and(|r| r.contains(" present ")),
+        "{listed}"
+    );
+    let line = muelle(&["releases"]).failure(2);
+    assert!(
+        line.contains("docker-credential-muelletest get: cannot run it"),
+        "{line}"
+    );
 }
 
 #[test]
