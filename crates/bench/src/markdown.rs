@@ -107,7 +107,8 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
         "- **Limits.** `redis-benchmark -t rpush -c 50 -n {}` un-pipelined, then with `-P 64` \
          (`-n {}`). The raw upsert is DESIGN.md §8's statement, `INSERT … SELECT * FROM \
          unnest($1, $2) ON CONFLICT (id) DO UPDATE`, {} rows of new voters in batches of {}, one \
-         transaction per batch, one connection.\n\
+         transaction per batch, one connection, into a twin of `votes` without the triggers that \
+         keep result's tally (the worker pays for those; result sets them up before the first run).\n\
          - **vote.** `loadgen` on 50 keep-alive connections, closed loop, a new voter per vote, \
          {:.1} s of warm-up then {:.1} s measured; latency is from send to answer.\n\
          - **worker.** {} votes queued first, then one worker with `BATCH_SIZE={}`; timed from \

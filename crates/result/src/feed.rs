@@ -25,6 +25,7 @@ use voting::schema::{self, CHANGED_CHANNEL, COUNT_SQL};
 use voting::tally::Tally;
 
 use crate::snapshot::Snapshot;
+use crate::tally_table;
 
 /// The longest pause between attempts, so the page is live again within a
 /// couple of seconds of the database coming back.
@@ -34,6 +35,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// counts as unreachable; a dead peer that sends no reset would otherwise
 /// keep `/healthz` green forever.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long setting up the tally may take: the first time, it counts the
+/// whole table (a few hundred milliseconds for a million voters).
+const TALLY_SET_UP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What `/healthz` reports before the first connection succeeds.
 const NOT_CONNECTED: &str = "not connected yet";
@@ -227,17 +232,28 @@ async fn follow(
     }
 }
 
-/// Makes sure the table exists, listens, and prepares the count once per
-/// connection, saving a round trip on every recount.
+/// Makes sure the tables exist, listens, and prepares the count once per
+/// connection, saving a round trip on every recount. The count reads the
+/// tally table, or runs the original query where no tally can be kept.
 async fn set_up(client: &mut Client) -> Result<Statement, FeedError> {
     timeout(QUERY_TIMEOUT, schema::ensure(client))
         .await
         .map_err(|_| FeedError::Timeout("creating the votes table"))?
         .map_err(FeedError::Schema)?;
+    // Its first set-up scans the whole table once.
+    let tallied = timeout(TALLY_SET_UP_TIMEOUT, tally_table::ensure(client))
+        .await
+        .map_err(|_| FeedError::Timeout("setting up the vote tally"))?
+        .map_err(FeedError::Schema)?;
+    let count_sql = if tallied {
+        tally_table::READ_SQL
+    } else {
+        COUNT_SQL
+    };
     let listen = format!("LISTEN {CHANGED_CHANNEL}");
     timeout(QUERY_TIMEOUT, async {
         client.batch_execute(&listen).await?;
-        client.prepare(COUNT_SQL).await
+        client.prepare(count_sql).await
     })
     .await
     .map_err(|_| FeedError::Timeout("listening"))?
@@ -262,7 +278,8 @@ impl Trigger {
     }
 }
 
-/// Runs the original app's count and publishes the result.
+/// Counts (from the tally, or with the original app's query) and publishes
+/// the result.
 async fn recount(
     client: &Client,
     count: &Statement,

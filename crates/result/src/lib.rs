@@ -1,8 +1,10 @@
 //! The result service: live percentages of the vote, pushed to browsers.
 //!
 //! A single feed task listens for the worker's `votes_changed` notifications
-//! on PostgreSQL, recounts with the original app's query and publishes the
-//! tally through a watch channel. The page, `/api/results` and every
+//! on PostgreSQL, reads the counts and publishes the tally through a watch
+//! channel. The counts come from `vote_tally`, which triggers keep equal to
+//! the original app's query (`tally_table`), so a recount costs the same for
+//! a million voters as for ten. The page, `/api/results` and every
 //! `/events` stream read that channel, so the database sees one query per
 //! change however many people watch, and a database outage only makes the
 //! numbers stale while `/healthz` reports it.
@@ -20,6 +22,7 @@ mod page;
 mod routes;
 mod server;
 mod snapshot;
+mod tally_table;
 
 pub use crate::config::{
     Config, DEFAULT_MAX_SSE_CLIENTS, DEFAULT_REFRESH_INTERVAL, MAX_REFRESH_INTERVAL,

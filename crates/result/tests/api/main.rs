@@ -11,3 +11,4 @@ mod page;
 mod refresh;
 mod restart;
 mod shutdown;
+mod tally;
