@@ -16,7 +16,7 @@ use crate::git::Commit;
 use crate::progress::Progress;
 use crate::project::Project;
 use crate::registry::Registry;
-use crate::release_log::Entry;
+use crate::release_log::{self, Entry};
 use crate::version::{self, LATEST, Stamp};
 
 /// The environment whose pushes are releases: logged, and only from a clean tree.
@@ -171,13 +171,17 @@ pub struct Pushed {
     pub digest: String,
 }
 
-/// Builds, tags and pushes the plan's images; returns their digests.
+/// Builds, tags and pushes the plan's images; returns their digests. With
+/// a release, each image is logged as soon as it is pushed, so a push that
+/// fails half-way still logs what reached the registry.
+#[tracing::instrument(skip_all, fields(environment = %plan.destination.environment, registry = %plan.destination.registry))]
 pub async fn execute(
     docker: &Docker,
     project: &mut Project,
     plan: &PushPlan,
     credentials: Option<&Credentials>,
     registry: &mut Registry,
+    release: Option<&Release<'_>>,
     progress: &Progress,
 ) -> Result<Vec<Pushed>> {
     let labels = |service: &str| {
@@ -226,10 +230,14 @@ pub async fn execute(
                 .await?
                 .unwrap_or_default(),
         };
-        pushed.push(Pushed {
+        let done = Pushed {
             service: image.service.clone(),
             digest,
-        });
+        };
+        if let (Some(log), Some(release)) = (&plan.log, release) {
+            release_log::append(log, &[entry(plan, image, &done, release)])?;
+        }
+        pushed.push(done);
         if plan.prune {
             for tag in &image.tags {
                 images::untag(docker, &format!("{remote}:{tag}")).await?;
@@ -256,26 +264,22 @@ pub struct Release<'a> {
     pub pushed_by: &'a str,
 }
 
-/// The log lines of a push, one per image.
-pub fn entries(plan: &PushPlan, pushed: &[Pushed], release: &Release<'_>) -> Vec<Entry> {
-    plan.images
-        .iter()
-        .zip(pushed)
-        .map(|(image, pushed)| Entry {
-            service: image.service.clone(),
-            environment: plan.destination.environment.clone(),
-            registry: plan.destination.registry.clone(),
-            repository: image.repository.clone(),
-            tag: image.version.clone(),
-            tags: image.tags.clone(),
-            digest: pushed.digest.clone(),
-            commit: release.commit.sha.clone(),
-            dirty: release.dirty,
-            message: release.message.to_owned(),
-            time: release.time.rfc3339(),
-            pushed_by: release.pushed_by.to_owned(),
-        })
-        .collect()
+/// The log line of one pushed image.
+pub fn entry(plan: &PushPlan, image: &ImagePlan, pushed: &Pushed, release: &Release<'_>) -> Entry {
+    Entry {
+        service: image.service.clone(),
+        environment: plan.destination.environment.clone(),
+        registry: plan.destination.registry.clone(),
+        repository: image.repository.clone(),
+        tag: image.version.clone(),
+        tags: image.tags.clone(),
+        digest: pushed.digest.clone(),
+        commit: release.commit.sha.clone(),
+        dirty: release.dirty,
+        message: release.message.to_owned(),
+        time: release.time.rfc3339(),
+        pushed_by: release.pushed_by.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -67,6 +67,14 @@ pub async fn run(args: PushArgs, ctx: &Ctx) -> Result<()> {
         prune: args.prune,
     });
     tracing::debug!(plan = %plan, "push");
+    let pushed_by = git::user(&project.root);
+    let release = message.as_deref().map(|message| Release {
+        commit: &commit,
+        dirty: !changes.is_empty(),
+        message,
+        time: created,
+        pushed_by: &pushed_by,
+    });
     let docker = local::connect().await?;
     let pushed = publish::execute(
         &docker,
@@ -74,18 +82,11 @@ pub async fn run(args: PushArgs, ctx: &Ctx) -> Result<()> {
         &plan,
         found.as_ref(),
         &mut registry,
+        release.as_ref(),
         &ctx.progress,
     )
     .await?;
-    if let Some(message) = &message {
-        let release = Release {
-            commit: &commit,
-            dirty: !changes.is_empty(),
-            message,
-            time: created,
-            pushed_by: &git::user(&project.root),
-        };
-        release_log::append(&log, &publish::entries(&plan, &pushed, &release))?;
+    if release.is_some() {
         ctx.progress.say(&format!(
             "logged the release in {} (commit it with the code)",
             release_log::RELATIVE_PATH

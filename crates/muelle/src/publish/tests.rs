@@ -87,10 +87,10 @@ log vote 20261125 in releases/log.jsonl
 untag 127.0.0.1:5000/team/dev_vote: 20261125 0123456-dirty
 "
     );
-    let pushed = [Pushed {
+    let pushed = Pushed {
         service: "vote".into(),
         digest: "sha256:abc".into(),
-    }];
+    };
     let release = Release {
         commit: &commit(),
         dirty: true,
@@ -98,14 +98,8 @@ untag 127.0.0.1:5000/team/dev_vote: 20261125 0123456-dirty
         time: stamp(),
         pushed_by: "Jane <jane@example.com>",
     };
-    let lines: Vec<String> = entries(&plan, &pushed, &release)
-        .iter()
-        .map(Entry::line)
-        .collect();
     assert_eq!(
-        lines,
-        [
-            r#"{"service":"vote","environment":"prod","registry":"127.0.0.1:5000","repository":"team/dev_vote","tag":"20261125","tags":["20261125","0123456-dirty"],"digest":"sha256:abc","commit":"0123456789abcdef0123456789abcdef01234567","dirty":true,"message":"hotfix","time":"2026-11-25T14:03:07Z","pushed_by":"Jane <jane@example.com>"}"#
-        ]
+        entry(&plan, &plan.images[0], &pushed, &release).line(),
+        r#"{"service":"vote","environment":"prod","registry":"127.0.0.1:5000","repository":"team/dev_vote","tag":"20261125","tags":["20261125","0123456-dirty"],"digest":"sha256:abc","commit":"0123456789abcdef0123456789abcdef01234567","dirty":true,"message":"hotfix","time":"2026-11-25T14:03:07Z","pushed_by":"Jane <jane@example.com>"}"#
     );
 }

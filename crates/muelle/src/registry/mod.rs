@@ -71,12 +71,8 @@ impl Registry {
         })
     }
 
-    /// The registry's host, as in image references.
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-
     /// Every tag of `repository`; none when the repository does not exist yet.
+    #[tracing::instrument(skip_all, fields(registry = %self.host, repository = %repository))]
     pub async fn tags(&mut self, repository: &str) -> Result<Vec<String>> {
         #[derive(Deserialize)]
         struct TagList {
@@ -115,6 +111,7 @@ impl Registry {
     }
 
     /// The manifest digest `repository:tag` names, `None` if the tag does not exist.
+    #[tracing::instrument(skip_all, fields(registry = %self.host, repository = %repository, tag = %tag))]
     pub async fn digest(&mut self, repository: &str, tag: &str) -> Result<Option<String>> {
         let scope = format!("repository:{repository}:pull");
         let path = format!("/v2/{repository}/manifests/{tag}");
