@@ -81,18 +81,23 @@ const DEFINITIONS: &str = "
     END $$;
 ";
 
-/// The triggers; `CREATE OR REPLACE TRIGGER` needs PostgreSQL 14 or later.
+/// The triggers, made again from scratch (transition tables need
+/// PostgreSQL 10; `EXECUTE FUNCTION`, 11).
 const TRIGGERS_SQL: &str = "
-    CREATE OR REPLACE TRIGGER vote_tally_insert AFTER INSERT ON votes
+    DROP TRIGGER IF EXISTS vote_tally_insert ON votes;
+    DROP TRIGGER IF EXISTS vote_tally_update ON votes;
+    DROP TRIGGER IF EXISTS vote_tally_delete ON votes;
+    DROP TRIGGER IF EXISTS vote_tally_truncate ON votes;
+    CREATE TRIGGER vote_tally_insert AFTER INSERT ON votes
         REFERENCING NEW TABLE AS new_rows
         FOR EACH STATEMENT EXECUTE FUNCTION vote_tally_insert();
-    CREATE OR REPLACE TRIGGER vote_tally_update AFTER UPDATE ON votes
+    CREATE TRIGGER vote_tally_update AFTER UPDATE ON votes
         REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
         FOR EACH STATEMENT EXECUTE FUNCTION vote_tally_update();
-    CREATE OR REPLACE TRIGGER vote_tally_delete AFTER DELETE ON votes
+    CREATE TRIGGER vote_tally_delete AFTER DELETE ON votes
         REFERENCING OLD TABLE AS old_rows
         FOR EACH STATEMENT EXECUTE FUNCTION vote_tally_delete();
-    CREATE OR REPLACE TRIGGER vote_tally_truncate AFTER TRUNCATE ON votes
+    CREATE TRIGGER vote_tally_truncate AFTER TRUNCATE ON votes
         FOR EACH STATEMENT EXECUTE FUNCTION vote_tally_truncate();
 ";
 
@@ -104,17 +109,26 @@ const RECOUNT_SQL: &str = "
 ";
 
 /// Makes sure the tally and its triggers exist and the counts are right.
-/// `Ok(false)` when the database does not let this user create them (no
-/// trigger rights): result then counts with the original query.
+/// `Ok(false)` when the database refuses them (no rights to make triggers,
+/// a PostgreSQL too old for transition tables): result then counts with the
+/// original query, slower but right.
 pub(crate) async fn ensure(client: &mut Client) -> Result<bool, tokio_postgres::Error> {
     match try_ensure(client).await {
         Ok(()) => Ok(true),
-        Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
+        Err(e) if refused(&e) => {
             tracing::warn!(error = %e, "cannot keep a tally table; counting the whole table on every change");
             Ok(false)
         }
         Err(e) => Err(e),
     }
+}
+
+/// Whether the server refused the statements themselves (class 42: syntax
+/// or access rule; class 0A: feature not supported), as opposed to failing.
+fn refused(error: &tokio_postgres::Error) -> bool {
+    error.code().is_some_and(|code| {
+        *code == SqlState::INSUFFICIENT_PRIVILEGE || matches!(&code.code()[..2], "42" | "0A")
+    })
 }
 
 async fn try_ensure(client: &mut Client) -> Result<(), tokio_postgres::Error> {
