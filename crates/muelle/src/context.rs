@@ -20,3 +20,43 @@ pub fn tar(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
         .into_inner()
         .map_err(Error::io("finish a build context"))
 }
+
+/// `LABEL "k"="v" …` on a line of its own, sorted, quoted so that no value
+/// is expanded or can end the instruction.
+pub fn label_instruction(labels: &std::collections::HashMap<String, String>) -> String {
+    let quote = |text: &str| {
+        let escaped: String = text
+            .chars()
+            .flat_map(|c| match c {
+                '\\' | '"' | '$' => vec!['\\', c],
+                '\n' | '\r' => vec![' '],
+                c => vec![c],
+            })
+            .collect();
+        format!("\"{escaped}\"")
+    };
+    let mut pairs: Vec<_> = labels.iter().collect();
+    pairs.sort();
+    let body: Vec<String> = pairs
+        .into_iter()
+        .map(|(k, v)| format!("{}={}", quote(k), quote(v)))
+        .collect();
+    format!("\nLABEL {}\n", body.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_become_one_quoted_instruction() {
+        let labels = std::collections::HashMap::from([
+            ("b".to_owned(), "plain".to_owned()),
+            ("a".to_owned(), "say \"$HOME\"\\\nnext".to_owned()),
+        ]);
+        assert_eq!(
+            label_instruction(&labels),
+            "\nLABEL \"a\"=\"say \\\"\\$HOME\\\"\\\\ next\" \"b\"=\"plain\"\n"
+        );
+    }
+}

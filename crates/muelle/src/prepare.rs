@@ -351,6 +351,11 @@ pub async fn package(
         .get("org.opencontainers.image.title")
         .cloned()
         .unwrap_or_default();
+    // One LABEL instruction in the Dockerfile rather than build-option
+    // labels: the classic builder turns each of those into a step of its own,
+    // each a container commit.
+    let mut dockerfile = dockerfile;
+    dockerfile.extend_from_slice(crate::context::label_instruction(&labels).as_bytes());
     let request = BuildRequest {
         tag: job.image,
         context: crate::context::tar(&[("Dockerfile".into(), dockerfile), ("app".into(), bytes)])?,
@@ -358,7 +363,7 @@ pub async fn package(
             (job.runtime_arg.to_owned(), job.runtime.0.to_owned()),
             ("SERVICE".to_owned(), title),
         ]),
-        labels,
+        labels: HashMap::new(),
     };
     match images::build(docker, request, &mut |line| task.status(line)).await {
         Ok(()) => {
