@@ -232,10 +232,15 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
     step(
         "idle SSE clients",
         format!(
-            "{} of {} open, result RSS {}",
+            "{} of {} open, result RSS {}{}",
             sse.open,
             sse.clients,
-            stats::mib(sse.loaded.rss_mib)
+            stats::mib(sse.loaded.rss_mib),
+            if sse.failures.is_empty() {
+                String::new()
+            } else {
+                format!(", failed: {:?}", sse.failures)
+            }
         ),
     );
     Ok(results::Run {

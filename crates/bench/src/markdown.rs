@@ -235,6 +235,24 @@ fn latency_table(md: &mut String, results: &Results) {
         stats::thousands(results.sizes.sse_clients as f64),
         fan_out.show(stats::ms)
     );
+    for (n, run) in results.runs.iter().enumerate() {
+        if run.sse.open < run.sse.clients {
+            let failures: Vec<String> = run
+                .sse
+                .failures
+                .iter()
+                .map(|(kind, count)| format!("{kind} {count}"))
+                .collect();
+            let _ = writeln!(
+                md,
+                "In run {}, {} of {} clients were open ({}); that run's RSS is left out of the goal.",
+                n + 1,
+                run.sse.open,
+                run.sse.clients,
+                failures.join(", ")
+            );
+        }
+    }
 }
 
 fn memory_table(md: &mut String, results: &Results) {

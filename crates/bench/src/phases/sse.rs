@@ -25,6 +25,8 @@ pub struct SseRun {
     pub loaded: Memory,
     /// From a change's notification until every open client had it, ms.
     pub fan_out_ms: Option<f64>,
+    /// Clients that failed, by kind.
+    pub failures: std::collections::BTreeMap<String, u64>,
 }
 
 /// Opens `clients` idle streams on a fresh result service.
@@ -52,7 +54,7 @@ pub async fn run(stack: &mut Stack, clients: usize) -> Result<SseRun, Error> {
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    streams.close().await;
+    let report = streams.close().await;
     result.stop().await;
     Ok(SseRun {
         clients,
@@ -60,5 +62,6 @@ pub async fn run(stack: &mut Stack, clients: usize) -> Result<SseRun, Error> {
         idle,
         loaded,
         fan_out_ms,
+        failures: report.failures,
     })
 }
