@@ -117,30 +117,30 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
          - **vote-to-screen.** vote, worker and result together; `loadgen` votes at {:.0}/s on a \
          fixed schedule for {:.1} s while a probe follows result's `/events`; a vote's latency \
          runs from its acknowledgement to the first event whose total includes it. Once on an \
-         empty table, once with {} earlier voters in it (result recounts the table on every \
-         change with the original app's query).\n\
+         empty table, once with {} earlier voters in it (the original app's count scans them \
+         all; result reads its tally instead).\n\
          - **Idle SSE clients.** {} streams opened on a fresh result; RSS once all are open, and \
          the time from one `votes_changed` notification until every client had the new tally.\n\
          - **Memory** is the peak of `/proc/<pid>/smaps_rollup` sampled every 50 ms; **CPU** is \
          user + system time from `/proc/<pid>/stat` over the phase.\n",
         s.rpush_requests,
         s.rpush_pipelined_requests,
-        s.upsert_rows,
+        stats::thousands(s.upsert_rows as f64),
         s.batch,
         s.vote_warmup.as_secs_f64(),
         s.vote_duration.as_secs_f64(),
-        s.drain_votes,
+        stats::thousands(s.drain_votes as f64),
         s.batch,
         s.screen_rate,
         s.screen_duration.as_secs_f64(),
-        s.screen_voters,
-        s.sse_clients,
+        stats::thousands(s.screen_voters as f64),
+        stats::thousands(s.sse_clients as f64),
     );
     let _ = writeln!(md, "## Reproduce\n");
     let _ = writeln!(
         md,
         "```sh\ncargo run --release -p bench                     # this file and its plot, in a few minutes\n\
-         cargo run --release -p bench -- --runs 5          # more runs\n\
+         cargo run --release -p bench -- --runs 9          # more runs than the default 5\n\
          cargo run -p bench -- --smoke                     # seconds: checks the benchmark works (CI)\n\
          cargo run --release -p loadgen -- vote http://localhost:5000/ -c 50 -d 10s\n\
          cargo run --release -p loadgen -- vote http://localhost:5000/ -r 1000 -d 10s --screen http://localhost:5001/events\n\
