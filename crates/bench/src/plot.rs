@@ -161,6 +161,7 @@ where
             ("sans-serif", 17),
         )
         .margin(12)
+        .margin_right(30)
         .x_label_area_size(30)
         .y_label_area_size(55)
         .build_cartesian_2d(nines(0.5)..nines(0.9999), 0.0..top)?;
