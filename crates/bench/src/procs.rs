@@ -49,9 +49,8 @@ impl Service {
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(log_file)
-            .kill_on_drop(true);
-        die_with_parent(&mut command);
+            .stderr(log_file);
+        testkit::die_with_test(&mut command);
         let child = command.spawn().map_err(|source| Error::Io {
             what: format!("starting {}", bin.display()),
             source,
@@ -100,17 +99,6 @@ impl Service {
         {
             let _ = self.child.kill().await;
         }
-    }
-}
-
-#[allow(unsafe_code)]
-fn die_with_parent(command: &mut Command) {
-    // SAFETY: prctl(PR_SET_PDEATHSIG) is async-signal-safe and touches no
-    // memory of the parent, which is all pre_exec requires.
-    unsafe {
-        command.pre_exec(|| {
-            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from)
-        });
     }
 }
 

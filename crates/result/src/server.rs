@@ -9,23 +9,12 @@
 //! comes later on a kept-alive connection, is served by hyper and the router,
 //! as `axum::serve` would.
 
-use std::io;
-use std::time::Duration;
-
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::direct_events;
 use crate::events::Streams;
-
-/// How long to pause after an accept error such as running out of file
-/// descriptors, so the loop does not spin while the condition lasts.
-const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 
 /// Serves `router` (and lean event streams) on `listener` until `shutdown`
 /// is cancelled, then waits for every connection to finish: requests in
@@ -37,48 +26,11 @@ pub(crate) async fn serve(
     shutdown: CancellationToken,
 ) {
     let router = voting::http::observe(router);
-    let connections = TaskTracker::new();
-    loop {
-        let stream = tokio::select! {
-            () = shutdown.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    pause_after(&e, &shutdown).await;
-                    continue;
-                }
-            },
-        };
-        // Frames are small and latency matters more than packet count.
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-        connections.spawn(connection(
-            stream,
-            router.clone(),
-            streams.clone(),
-            shutdown.clone(),
-        ));
-    }
-    drop(listener);
-    connections.close();
-    connections.wait().await;
-}
-
-async fn pause_after(error: &io::Error, shutdown: &CancellationToken) {
-    // A client that gave up before being accepted is no reason to wait.
-    if matches!(
-        error.kind(),
-        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
-    ) {
-        return;
-    }
-    tracing::warn!(error = %error, "accepting a connection failed");
-    metrics::counter!("result_accept_errors_total").increment(1);
-    tokio::select! {
-        () = shutdown.cancelled() => {}
-        () = tokio::time::sleep(ACCEPT_ERROR_PAUSE) => {}
-    }
+    let token = shutdown.clone();
+    voting::accept::serve_connections(listener, shutdown, move |stream| {
+        connection(stream, router.clone(), streams.clone(), token.clone())
+    })
+    .await;
 }
 
 /// Serves one connection on the path its first bytes call for.
@@ -97,27 +49,6 @@ async fn connection(
     } else {
         // Boxed: a task is as large as its largest state, and hyper's
         // connection would otherwise make every lean stream as large.
-        Box::pin(serve_http(stream, router, &shutdown)).await;
-    }
-}
-
-/// What `axum::serve` does for one connection, graceful shutdown included.
-async fn serve_http(stream: TcpStream, router: Router, shutdown: &CancellationToken) {
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let connection = builder
-        .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(router));
-    tokio::pin!(connection);
-    tokio::select! {
-        outcome = connection.as_mut() => {
-            if let Err(e) = outcome {
-                tracing::trace!(error = %e, "connection ended with an error");
-            }
-            return;
-        }
-        () = shutdown.cancelled() => {}
-    }
-    connection.as_mut().graceful_shutdown();
-    if let Err(e) = connection.await {
-        tracing::trace!(error = %e, "connection ended with an error");
+        Box::pin(voting::accept::serve_http(stream, router, &shutdown)).await;
     }
 }

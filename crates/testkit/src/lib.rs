@@ -12,7 +12,7 @@ mod redis;
 mod registry;
 
 pub use crate::postgres::Postgres;
-pub use crate::process::free_port;
+pub use crate::process::{die_with_test, free_port};
 pub use crate::redis::Redis;
 pub use crate::registry::{Credentials, Registry};
 

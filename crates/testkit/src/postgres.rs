@@ -155,7 +155,12 @@ fn spawn(port: u16, dir: &TempDir, durable: bool) -> Server {
         .arg(port.to_string())
         .arg("-k")
         .arg(dir.path())
-        .args(["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"]);
+        .args([
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "max_connections=200",
+        ]);
     if !durable {
         command
             .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])

@@ -53,9 +53,8 @@ impl Server {
         command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true);
-        set_parent_death_signal(&mut command);
+            .stderr(Stdio::null());
+        die_with_test(&mut command);
         let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {name}: {e} (is it installed?)"));
@@ -86,8 +85,12 @@ impl Server {
     }
 }
 
+/// Ties a child process to this one: it is killed when its handle drops,
+/// and (through the parent-death signal) when this process dies without
+/// unwinding, so a crashed or timed-out test leaves nothing running.
 #[allow(unsafe_code)]
-fn set_parent_death_signal(command: &mut Command) {
+pub fn die_with_test(command: &mut Command) {
+    command.kill_on_drop(true);
     // SAFETY: prctl(PR_SET_PDEATHSIG) is async-signal-safe and touches no
     // memory of the parent, which is all pre_exec requires.
     unsafe {

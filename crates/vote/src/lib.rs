@@ -19,26 +19,21 @@ pub mod queue;
 mod routes;
 mod server;
 
+use std::convert::Infallible;
+
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use crate::config::Config;
 
-/// Why the vote service stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The HTTP server failed.
-    #[error("serving HTTP failed: {0}")]
-    Serve(#[from] std::io::Error),
-}
-
 /// Serves the vote page on `listener` until `shutdown` is cancelled. Votes
-/// accepted before shutdown are all written to Redis before it returns.
+/// accepted before shutdown are all written to Redis before it returns. It
+/// cannot fail: a lost dependency is answered with 503 until it is back.
 pub async fn run(
     listener: TcpListener,
     config: Config,
     shutdown: CancellationToken,
-) -> Result<(), Error> {
+) -> Result<(), Infallible> {
     let (queue, writer) = queue::VoteQueue::start(config.redis_connection());
     let state = routes::State::new(config, queue);
     let router = voting::http::observe(routes::router(state.clone()));

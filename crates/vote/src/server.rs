@@ -5,24 +5,15 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use axum::Router;
 use bytes::{Buf, BytesMut};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::lean::{self, Outcome};
 use crate::routes::State;
-
-/// How long to pause after an accept error such as running out of file
-/// descriptors, so the loop does not spin while the condition lasts.
-const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 
 /// Serves `router` (with the lean path in front) on `listener` until
 /// `shutdown` is cancelled, then waits for every connection to finish its
@@ -33,48 +24,11 @@ pub(crate) async fn serve(
     router: Router,
     shutdown: CancellationToken,
 ) {
-    let connections = TaskTracker::new();
-    loop {
-        let stream = tokio::select! {
-            () = shutdown.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    pause_after(&e, &shutdown).await;
-                    continue;
-                }
-            },
-        };
-        // Answers are single small writes that should leave at once.
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-        connections.spawn(connection(
-            stream,
-            state.clone(),
-            router.clone(),
-            shutdown.clone(),
-        ));
-    }
-    drop(listener);
-    connections.close();
-    connections.wait().await;
-}
-
-async fn pause_after(error: &io::Error, shutdown: &CancellationToken) {
-    // A client that gave up before being accepted is no reason to wait.
-    if matches!(
-        error.kind(),
-        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
-    ) {
-        return;
-    }
-    tracing::warn!(error = %error, "accepting a connection failed");
-    metrics::counter!("vote_accept_errors_total").increment(1);
-    tokio::select! {
-        () = shutdown.cancelled() => {}
-        () = tokio::time::sleep(ACCEPT_ERROR_PAUSE) => {}
-    }
+    let token = shutdown.clone();
+    voting::accept::serve_connections(listener, shutdown, move |stream| {
+        connection(stream, state.clone(), router.clone(), token.clone())
+    })
+    .await;
 }
 
 async fn connection(
@@ -89,29 +43,8 @@ async fn connection(
         // connection would otherwise make every lean connection as large.
         Outcome::HandOver(read) => {
             let io = Replay { read, stream };
-            Box::pin(serve_http(io, router, &shutdown)).await;
+            Box::pin(voting::accept::serve_http(io, router, &shutdown)).await;
         }
-    }
-}
-
-/// What `axum::serve` does for one connection, graceful shutdown included.
-async fn serve_http(io: Replay, router: Router, shutdown: &CancellationToken) {
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let connection =
-        builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(router));
-    tokio::pin!(connection);
-    tokio::select! {
-        outcome = connection.as_mut() => {
-            if let Err(e) = outcome {
-                tracing::trace!(error = %e, "connection ended with an error");
-            }
-            return;
-        }
-        () = shutdown.cancelled() => {}
-    }
-    connection.as_mut().graceful_shutdown();
-    if let Err(e) = connection.await {
-        tracing::trace!(error = %e, "connection ended with an error");
     }
 }
 

@@ -5,6 +5,7 @@
 //! schema) and what they all do the same way (configuration, telemetry,
 //! graceful shutdown, the process entry point).
 
+pub mod accept;
 pub mod ballot;
 pub mod config;
 pub mod connect;

@@ -31,17 +31,17 @@ async fn shutdown_completes_while_event_streams_are_open() {
 async fn the_binary_stops_cleanly_on_sigterm_with_a_stream_open() {
     let postgres = Postgres::start().await;
     let port = testkit::free_port();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_result"))
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_result"));
+    command
         .env_clear()
         .env("PORT", port.to_string())
         .env("DATABASE_URL", postgres.url())
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("starting the result binary");
+        .stderr(Stdio::null());
+    testkit::die_with_test(&mut command);
+    let mut child = command.spawn().expect("starting the result binary");
     let http = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
     eventually("the binary to be healthy", DEFAULT_DEADLINE, || async {

@@ -14,7 +14,7 @@ pub struct TestApp {
     pub redis: testkit::Redis,
     pub client: reqwest::Client,
     shutdown: CancellationToken,
-    server: Option<JoinHandle<Result<(), vote::Error>>>,
+    server: Option<JoinHandle<Result<(), std::convert::Infallible>>>,
 }
 
 pub async fn spawn_app() -> TestApp {

@@ -54,7 +54,8 @@ impl Backends {
 
     /// Starts the real `worker` binary; it is killed when the handle drops.
     pub fn worker_process(&self, worker_id: &str, batch_size: usize) -> tokio::process::Child {
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_worker"))
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_worker"));
+        command
             .envs(self.env(worker_id, batch_size))
             .env("PORT", testkit::free_port().to_string())
             .env(
@@ -65,10 +66,9 @@ impl Backends {
                     "warn"
                 },
             )
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("starting the worker binary")
+            .stdout(Stdio::null());
+        testkit::die_with_test(&mut command);
+        command.spawn().expect("starting the worker binary")
     }
 
     /// Pushes raw messages onto the queue, as a vote service would.
