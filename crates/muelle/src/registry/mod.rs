@@ -50,8 +50,6 @@ pub fn base_url(host: &str) -> String {
 impl Registry {
     /// A client of `host`; `hint` says where to give credentials, for errors.
     pub fn new(host: &str, credentials: Option<Credentials>, hint: String) -> Result<Registry> {
-        // reqwest is built without a default TLS provider; ring is the small one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
