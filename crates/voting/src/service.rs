@@ -100,6 +100,8 @@ fn raise_open_files_limit() {
 }
 
 fn fail(name: &str, error: impl std::fmt::Display, code: u8) -> ExitCode {
-    eprintln!("{name}: {error}");
+    use std::io::Write;
+    // Not eprintln!, which panics when stderr is gone; the exit code remains.
+    let _ = writeln!(std::io::stderr(), "{name}: {error}");
     ExitCode::from(code)
 }

@@ -10,8 +10,8 @@ pub use tokio_util::sync::CancellationToken;
 pub fn cancel_on_signal(token: CancellationToken) {
     tokio::spawn(async move {
         wait_for_signal().await;
-        tracing::info!("shutdown requested");
         token.cancel();
+        tracing::info!("shutdown requested");
     });
 }
 

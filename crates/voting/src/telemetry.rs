@@ -22,9 +22,13 @@ const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 /// is harmless, so tests and binaries can both call it.
 pub fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // A failed write must not become a panic: with internal errors logged,
+    // tracing reports one through `eprintln!`, which panics when stderr is a
+    // closed pipe, and a panicking task (the signal watcher, say) is gone.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .log_internal_errors(false)
         .try_init();
 }
 

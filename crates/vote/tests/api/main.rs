@@ -3,5 +3,6 @@
 mod bad_input;
 mod connections;
 mod helpers;
+mod process;
 mod queueing;
 mod redis_outage;
