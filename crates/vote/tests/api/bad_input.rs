@@ -20,14 +20,7 @@ async fn assert_refused(
 #[tokio::test]
 async fn a_missing_vote_is_refused() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .post(&app.address)
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body("other=1")
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_form("other=1", None).await;
     assert_refused(&app, response, StatusCode::BAD_REQUEST, "`vote` is missing").await;
 }
 
@@ -43,14 +36,7 @@ async fn an_unknown_option_is_refused() {
 #[tokio::test]
 async fn a_repeated_vote_field_is_refused() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .post(&app.address)
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body("vote=a&vote=b")
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_form("vote=a&vote=b", None).await;
     assert_refused(&app, response, StatusCode::BAD_REQUEST, "duplicate field").await;
 }
 
@@ -73,13 +59,8 @@ async fn bad_voter_ids_are_refused() {
 async fn an_oversized_body_is_refused() {
     let app = spawn_app().await;
     let response = app
-        .client
-        .post(&app.address)
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(format!("vote=a&padding={}", "x".repeat(4096)))
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("vote=a&padding={}", "x".repeat(4096)), None)
+        .await;
     assert_refused(
         &app,
         response,

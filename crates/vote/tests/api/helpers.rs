@@ -48,11 +48,16 @@ pub async fn spawn_app() -> TestApp {
 impl TestApp {
     /// Posts the vote form, as the page does, optionally as a known voter.
     pub async fn post_vote(&self, vote: &str, voter: Option<&str>) -> reqwest::Response {
+        self.post_form(&format!("vote={vote}"), voter).await
+    }
+
+    /// Posts `body` as a form, whatever it holds.
+    pub async fn post_form(&self, body: &str, voter: Option<&str>) -> reqwest::Response {
         let mut request = self
             .client
             .post(&self.address)
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(format!("vote={vote}"));
+            .body(body.to_owned());
         if let Some(voter) = voter {
             request = request.header(COOKIE, format!("voter_id={voter}"));
         }
