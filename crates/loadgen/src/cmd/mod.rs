@@ -21,3 +21,11 @@ pub(crate) fn progress_line(json: bool) -> ProgressBar {
     );
     bar
 }
+
+/// Prints a summary as pretty JSON on stdout, for `--json`.
+pub(crate) fn print_json(summary: &impl serde::Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(summary).expect("a summary serializes")
+    );
+}

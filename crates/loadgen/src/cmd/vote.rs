@@ -54,10 +54,7 @@ pub(crate) async fn run(args: VoteArgs, json: bool) -> Result<ExitCode, Error> {
     let report = running.finish().await;
     bar.finish_and_clear();
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("a report serializes")
-        );
+        super::print_json(&report);
     } else {
         println!("{report}");
     }

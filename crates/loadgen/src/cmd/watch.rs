@@ -37,10 +37,7 @@ pub(crate) async fn run(args: WatchArgs, json: bool) -> Result<ExitCode, Error> 
     let report = clients.close().await;
     bar.finish_and_clear();
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("a report serializes")
-        );
+        super::print_json(&report);
     } else {
         let failures: Vec<String> = report
             .failures
