@@ -93,18 +93,19 @@ pub enum Scalar {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum StringOrList {
-    /// Split on whitespace, as compose does for strings without quotes.
+    /// Split into shell words, as compose does: `sh -c "echo hi"` is three.
     String(String),
     /// Used as is.
     List(Vec<String>),
 }
 
 impl StringOrList {
-    /// The words of the command.
-    pub fn words(&self) -> Vec<String> {
+    /// The words of the command, or why a string has none (a quote left open).
+    pub fn words(&self) -> Result<Vec<String>, String> {
         match self {
-            StringOrList::String(s) => s.split_whitespace().map(str::to_owned).collect(),
-            StringOrList::List(list) => list.clone(),
+            StringOrList::String(s) => shlex::split(s)
+                .ok_or_else(|| format!("{s:?} has an unterminated quote or a trailing backslash")),
+            StringOrList::List(list) => Ok(list.clone()),
         }
     }
 }
@@ -303,6 +304,16 @@ fn check(file: &ComposeFile) -> Result<(), String> {
                 ));
             }
         }
+        for (key, words) in [
+            ("command", &service.command),
+            ("entrypoint", &service.entrypoint),
+        ] {
+            if let Some(words) = words {
+                words
+                    .words()
+                    .map_err(|e| format!("services.{name}.{key}: {e}"))?;
+            }
+        }
         if let Some(period) = &service.stop_grace_period {
             parse_duration(period)
                 .map_err(|e| format!("services.{name}.stop_grace_period: {e}"))?;
@@ -394,5 +405,29 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.starts_with("services.a.networks: "), "{err}");
+    }
+
+    #[test]
+    fn string_commands_are_split_into_shell_words() {
+        let lookup = |_: &str| None;
+        let text = "services:\n  a:\n    image: x\n    entrypoint: /bin/sh -c\n    command: sh -c \"echo hi  there\" 'it''s' a\\ b\n";
+        let file = parse(text, &lookup).unwrap();
+        let service = &file.services["a"];
+        let words = |c: &Option<StringOrList>| c.as_ref().unwrap().words().unwrap();
+        assert_eq!(words(&service.entrypoint), ["/bin/sh", "-c"]);
+        assert_eq!(
+            words(&service.command),
+            ["sh", "-c", "echo hi  there", "its", "a b"]
+        );
+        for key in ["command", "entrypoint"] {
+            let text = format!("services:\n  a:\n    image: x\n    {key}: sh -c \"echo hi\n");
+            let err = parse(&text, &lookup).unwrap_err();
+            assert_eq!(
+                err,
+                format!(
+                    "services.a.{key}: \"sh -c \\\"echo hi\" has an unterminated quote or a trailing backslash"
+                )
+            );
+        }
     }
 }

@@ -1,5 +1,8 @@
-//! Compose-style variable interpolation: `$VAR`, `${VAR}`, `${VAR:-default}`,
-//! `${VAR-default}`, `${VAR:?message}`, `${VAR?message}` and `$$` for a dollar.
+//! Compose-style variable interpolation, as the compose specification
+//! defines it: `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
+//! `${VAR:?message}`, `${VAR?message}`, `${VAR:+replacement}`,
+//! `${VAR+replacement}`, operands that nest (`${A:-${B:-x}}`) and `$$` for a
+//! dollar.
 //!
 //! Compose and stack files name images and ports through variables with
 //! defaults, so that a normal machine uses the official images and muelle can
@@ -16,15 +19,11 @@ pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Resul
             out.push('$');
             rest = tail;
         } else if let Some(body) = after.strip_prefix('{') {
-            let end = body
-                .find('}')
-                .ok_or_else(|| format!("unclosed `${{` in {text:?}"))?;
+            let end = closing_brace(body).ok_or_else(|| format!("unclosed `${{` in {text:?}"))?;
             out.push_str(&expand(&body[..end], lookup)?);
             rest = &body[end + 1..];
         } else {
-            let len = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
+            let len = name_len(after);
             if len == 0 {
                 return Err(format!(
                     "a lone `$` in {text:?}: write `$$` for a dollar sign"
@@ -38,31 +37,66 @@ pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Resul
     Ok(out)
 }
 
+/// Where the `}` closing a `${` lies in the text after it: nested `${…}`
+/// in an operand are skipped whole, and so is `$$`.
+fn closing_brace(body: &str) -> Option<usize> {
+    let bytes = body.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1)) {
+            (b'$', Some(b'$')) => i += 1,
+            (b'$', Some(b'{')) => {
+                depth += 1;
+                i += 1;
+            }
+            (b'}', _) if depth == 0 => return Some(i),
+            (b'}', _) => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The length of the variable name `text` starts with, `[_A-Za-z][_A-Za-z0-9]*`.
+fn name_len(text: &str) -> usize {
+    if text.starts_with(|c: char| c.is_ascii_digit()) {
+        return 0;
+    }
+    text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(text.len())
+}
+
+/// The operators of a braced expression, longest first.
+const OPERATORS: [&str; 6] = [":-", ":?", ":+", "-", "?", "+"];
+
 fn expand(body: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
-    let name_len = body
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(body.len());
-    let (name, op) = body.split_at(name_len);
+    let (name, op) = body.split_at(name_len(body));
     if name.is_empty() {
         return Err(format!("`${{{body}}}` names no variable"));
     }
     let value = lookup(name);
-    let set_and_non_empty = value.as_deref().is_some_and(|v| !v.is_empty());
-    match op {
-        "" => Ok(value.unwrap_or_default()),
-        _ if op.starts_with(":-") => Ok(if set_and_non_empty {
-            value.unwrap_or_default()
-        } else {
-            op[2..].to_owned()
-        }),
-        _ if op.starts_with('-') => Ok(value.unwrap_or_else(|| op[1..].to_owned())),
-        _ if op.starts_with(":?") => value
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| format!("{name} is required: {}", &op[2..])),
-        _ if op.starts_with('?') => {
-            value.ok_or_else(|| format!("{name} is required: {}", &op[1..]))
-        }
-        _ => Err(format!("`${{{body}}}` is not a form muelle understands")),
+    if op.is_empty() {
+        return Ok(value.unwrap_or_default());
+    }
+    let operator = OPERATORS
+        .into_iter()
+        .find(|o| op.starts_with(o))
+        .ok_or_else(|| format!("`${{{body}}}` is not a form muelle understands"))?;
+    // The operand is interpolated whether it is used or not, as compose does.
+    let operand = interpolate(&op[operator.len()..], lookup)?;
+    let usable = if operator.starts_with(':') {
+        value.filter(|v| !v.is_empty())
+    } else {
+        value
+    };
+    match (operator.trim_start_matches(':'), usable) {
+        ("-" | "?", Some(value)) => Ok(value),
+        ("-", None) => Ok(operand),
+        ("?", None) => Err(format!("{name} is required: {operand}")),
+        (_, Some(_)) => Ok(operand),
+        (_, None) => Ok(String::new()),
     }
 }
 
@@ -94,6 +128,21 @@ mod tests {
                 "pg_isready -U $POSTGRES_USER",
             ),
             ("no variables", "no variables"),
+            ("${UNSET:-${SET}}", "value"),
+            ("${UNSET:-${ALSO_UNSET:-x}}", "x"),
+            ("${UNSET:-${EMPTY:-${SET}}/y}", "value/y"),
+            ("${UNSET-${EMPTY-no}}", ""),
+            ("${SET:-${UNSET:-x}}", "value"),
+            ("${UNSET:-a}b${SET}", "abvalue"),
+            ("${UNSET:-$SET}", "value"),
+            ("${UNSET:-$${SET}}", "${SET}"),
+            ("${UNSET:-}}", "}"),
+            ("${SET:+on}", "on"),
+            ("${EMPTY:+on}", ""),
+            ("${EMPTY+on}", "on"),
+            ("${UNSET+on}", ""),
+            ("${SET:+${UNSET:-x}}", "x"),
+            ("${SET?${UNSET}}", "value"),
         ];
         for (input, want) in cases {
             assert_eq!(interpolate(input, &env).unwrap(), want, "{input}");
@@ -112,5 +161,20 @@ mod tests {
                 .starts_with("unclosed")
         );
         assert!(interpolate("a $ b", &env).unwrap_err().contains("$$"));
+        assert_eq!(
+            interpolate("${UNSET:?${SET} is needed}", &env).unwrap_err(),
+            "UNSET is required: value is needed"
+        );
+        assert_eq!(
+            interpolate("${EMPTY?no}${UNSET:-${UNSET2:?give it}}", &env).unwrap_err(),
+            "UNSET2 is required: give it"
+        );
+        assert!(
+            interpolate("${UNSET:-${SET}", &env)
+                .unwrap_err()
+                .starts_with("unclosed")
+        );
+        assert!(interpolate("${1X}", &env).unwrap_err().contains("names no"));
+        assert!(interpolate("$1", &env).unwrap_err().contains("$$"));
     }
 }

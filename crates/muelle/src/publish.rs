@@ -76,7 +76,8 @@ pub struct PlanInput<'a> {
     pub destination: &'a Destination,
     /// Service → its local image.
     pub services: &'a BTreeMap<String, String>,
-    /// Service → the tags its repository has now.
+    /// Service → the tags its repository has now (for prod, with those the
+    /// release log issued).
     pub existing: &'a BTreeMap<String, Vec<String>>,
     /// The commit built.
     pub commit: &'a Commit,

@@ -108,6 +108,20 @@ pub fn read(path: &Path) -> Result<Vec<Entry>> {
         .collect()
 }
 
+/// The date tags the log says were released to `registry/repository`: a
+/// prod push counts past them too, so that a release deleted from the
+/// registry never has its tag given to another image.
+pub fn issued_tags<'a>(
+    entries: &'a [Entry],
+    registry: &'a str,
+    repository: &'a str,
+) -> impl Iterator<Item = String> + 'a {
+    entries
+        .iter()
+        .filter(move |e| e.registry == registry && e.repository == repository)
+        .map(|e| e.tag.clone())
+}
+
 /// What the registry has now for a logged release.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
@@ -204,6 +218,23 @@ mod tests {
             .unwrap();
         let err = read(&log).unwrap_err().to_string();
         assert!(err.contains("log.jsonl: line 2: "), "{err}");
+    }
+
+    #[test]
+    fn issued_tags_are_those_of_the_same_registry_and_repository() {
+        let mut other_repository = entry("20261125-3");
+        other_repository.repository = "team/worker".into();
+        let mut other_registry = entry("20261125-4");
+        other_registry.registry = "other.example.com".into();
+        let entries = [
+            entry("20261125"),
+            other_repository,
+            other_registry,
+            entry("20261125-2"),
+        ];
+        let tags: Vec<String> =
+            issued_tags(&entries, "registry.example.com", "team/vote").collect();
+        assert_eq!(tags, ["20261125", "20261125-2"]);
     }
 
     #[test]

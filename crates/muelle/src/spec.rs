@@ -11,7 +11,7 @@ use bollard::models::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::compose::{ComposeFile, Scalar, parse_duration};
+use crate::compose::{ComposeFile, Scalar, StringOrList, parse_duration};
 use crate::project::{CONFIG_HASH_LABEL, Project, SERVICE_LABEL};
 
 /// A port published on the host.
@@ -201,11 +201,18 @@ pub fn container(
     if let Some(extra) = &def.labels {
         labels.extend(extra.pairs(&lookup));
     }
+    let words = |key: &str, command: &Option<StringOrList>| {
+        command
+            .as_ref()
+            .map(|c| c.words())
+            .transpose()
+            .map_err(|e| format!("services.{service}.{key}: {e}"))
+    };
     let mut body = ContainerCreateBody {
         image: Some(image),
         env: Some(env),
-        cmd: def.command.as_ref().map(|c| c.words()),
-        entrypoint: def.entrypoint.as_ref().map(|c| c.words()),
+        cmd: words("command", &def.command)?,
+        entrypoint: words("entrypoint", &def.entrypoint)?,
         user: def.user.clone(),
         exposed_ports: Some(exposed),
         healthcheck,

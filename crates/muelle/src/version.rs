@@ -47,7 +47,8 @@ impl Stamp {
 }
 
 /// The date tag for a push today: `date`, or `date-N` with N one more than
-/// the highest suffix the registry has, so a deleted tag is never reused.
+/// the highest suffix among `existing`. For prod that is the registry's tags
+/// and the release log's, so a deleted release's tag is never reused.
 pub fn date_tag(date: &str, existing: &[String]) -> String {
     let mut highest = None;
     for tag in existing {

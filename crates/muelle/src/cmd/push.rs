@@ -44,16 +44,28 @@ pub async fn run(args: PushArgs, ctx: &Ctx) -> Result<()> {
     };
     let (mut registry, found) = connect_registry(&destination)?;
     let compose = project.compose()?;
+    let log = release_log::path(&project.root);
+    // The log knows every prod tag ever issued, also those since deleted.
+    let logged = if prod {
+        release_log::read(&log)?
+    } else {
+        Vec::new()
+    };
     let mut locals = BTreeMap::new();
     let mut existing = BTreeMap::new();
     for service in &services {
         let image = compose.services[service].image.clone().unwrap_or_default();
         locals.insert(service.clone(), image);
-        let tags = registry.tags(&destination.repository(service)).await?;
+        let repository = destination.repository(service);
+        let mut tags = registry.tags(&repository).await?;
+        tags.extend(release_log::issued_tags(
+            &logged,
+            &destination.registry,
+            &repository,
+        ));
         existing.insert(service.clone(), tags);
     }
     let created = Stamp::now();
-    let log = release_log::path(&project.root);
     let plan = publish::plan(PlanInput {
         destination: &destination,
         services: &locals,

@@ -79,7 +79,7 @@ pub fn next_link(header: &str) -> Option<String> {
         let (target, params) = part.split_once(';')?;
         let is_next = params
             .split(';')
-            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
+            .any(|p| matches!(p.replace(' ', "").as_str(), "rel=\"next\"" | "rel=next"));
         let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
         is_next.then(|| target.to_owned())
     })
@@ -131,5 +131,9 @@ mod tests {
             Some("/v2/team/vote/tags/list?last=b&n=2")
         );
         assert_eq!(next_link("</v2/x>; rel=\"prev\""), None);
+        assert_eq!(
+            next_link("</v2/x?last=a>; rel=prev, <http://r:5000/v2/x?last=b>;rel=next").as_deref(),
+            Some("http://r:5000/v2/x?last=b")
+        );
     }
 }

@@ -3,8 +3,10 @@
 //! It answers a registry's `401` with Basic auth or the Bearer token flow.
 
 pub mod auth;
+#[cfg(test)]
+mod paging_tests;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LINK, WWW_AUTHENTICATE};
@@ -23,8 +25,6 @@ pub const MANIFEST_TYPES: &str = "application/vnd.docker.distribution.manifest.v
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest wait for one answer.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// Most pages of tags followed, against a registry whose `Link` loops.
-const MAX_PAGES: usize = 1000;
 
 /// One registry, with the credentials to use there.
 pub struct Registry {
@@ -39,12 +39,37 @@ pub struct Registry {
 
 /// `http://` for loopback registries (as the Docker engine allows), `https://` otherwise.
 pub fn base_url(host: &str) -> String {
-    let loopback = host == "localhost"
-        || host.starts_with("localhost:")
-        || host.starts_with("127.")
-        || host.starts_with("[::1]");
-    let scheme = if loopback { "http" } else { "https" };
+    let scheme = if is_loopback(host) { "http" } else { "https" };
     format!("{scheme}://{host}")
+}
+
+/// Whether a registry host (`name`, `name:port`, `[v6]:port`) is this
+/// machine: `localhost` or a loopback address, never a name that only looks
+/// like one (`127.example.com`), since credentials go there in the clear.
+fn is_loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((address, rest))
+                if rest.is_empty() || rest.strip_prefix(':').is_some_and(is_port) =>
+            {
+                address
+            }
+            _ => return false,
+        },
+        None => match host.rsplit_once(':') {
+            Some((name, port)) if is_port(port) => name,
+            _ => host,
+        },
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.to_canonical().is_loopback())
+}
+
+/// `5000` after a host and its colon.
+fn is_port(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl Registry {
@@ -69,7 +94,8 @@ impl Registry {
         })
     }
 
-    /// Every tag of `repository`; none when the repository does not exist yet.
+    /// Every tag of `repository`, page after page as the registry's `Link`
+    /// headers lead, to the end; none when the repository does not exist yet.
     #[tracing::instrument(skip_all, fields(registry = %self.host, repository = %repository))]
     pub async fn tags(&mut self, repository: &str) -> Result<Vec<String>> {
         #[derive(Deserialize)]
@@ -79,7 +105,8 @@ impl Registry {
         let scope = format!("repository:{repository}:pull");
         let mut path = format!("/v2/{repository}/tags/list");
         let mut tags = Vec::new();
-        for _ in 0..MAX_PAGES {
+        let mut seen = HashSet::new();
+        loop {
             let response = self.send(Method::GET, &path, None, &scope).await?;
             match response.status() {
                 StatusCode::NOT_FOUND => return Ok(tags),
@@ -90,22 +117,56 @@ impl Registry {
                         .await);
                 }
             }
-            let next = response
-                .headers()
-                .get(LINK)
-                .and_then(|v| v.to_str().ok())
-                .and_then(auth::next_link);
+            let next = header(response.headers(), LINK).and_then(|v| auth::next_link(&v));
             let page: TagList = response.json().await.map_err(|e| Error::Registry {
                 registry: self.host.clone(),
                 message: format!("unreadable tag list of {repository}: {e}"),
             })?;
-            tags.extend(page.tags.unwrap_or_default());
-            match next {
-                Some(next) => path = next,
-                None => return Ok(tags),
+            let before = tags.len();
+            for tag in page.tags.unwrap_or_default() {
+                if seen.insert(tag.clone()) {
+                    tags.push(tag);
+                }
             }
+            let Some(next) = next else {
+                return Ok(tags);
+            };
+            // A page that brings nothing new yet links on would be followed for ever.
+            if tags.len() == before {
+                return Err(Error::Registry {
+                    registry: self.host.clone(),
+                    message: format!(
+                        "the tag list of {repository} does not end: the page {path} brought no new tag but links to {next}"
+                    ),
+                });
+            }
+            path = self.next_page(&path, &next)?;
         }
-        Ok(tags)
+    }
+
+    /// The path and query of the page a `Link` names, resolved against the
+    /// page that named it; refused when it leaves this registry, which
+    /// would receive the credentials.
+    fn next_page(&self, current: &str, link: &str) -> Result<String> {
+        let bad = |message: String| Error::Registry {
+            registry: self.host.clone(),
+            message,
+        };
+        let here = reqwest::Url::parse(&format!("{}{current}", self.base))
+            .map_err(|e| bad(format!("bad page address {current:?}: {e}")))?;
+        let next = here
+            .join(link)
+            .map_err(|e| bad(format!("bad Link to the next tags {link:?}: {e}")))?;
+        if next.origin() != here.origin() {
+            return Err(bad(format!(
+                "the next page of tags is on another host ({next}); muelle sends credentials only to {}",
+                self.host
+            )));
+        }
+        Ok(match next.query() {
+            Some(query) => format!("{}?{query}", next.path()),
+            None => next.path().to_owned(),
+        })
     }
 
     /// The manifest digest `repository:tag` names, `None` if the tag does not exist.
@@ -336,5 +397,33 @@ mod tests {
             base_url("localhost.example.com"),
             "https://localhost.example.com"
         );
+    }
+
+    #[test]
+    fn only_true_loopback_hosts_are_plain_http() {
+        for host in [
+            "localhost",
+            "LOCALHOST:5000",
+            "127.0.0.1",
+            "127.1.2.3:443",
+            "[::1]",
+            "[::1]:5000",
+            "[::ffff:127.0.0.1]:5000",
+        ] {
+            assert_eq!(base_url(host), format!("http://{host}"), "{host}");
+        }
+        for host in [
+            "127.example.com",
+            "127.0.0.1.example.com:5000",
+            "127.0.0.1.nip.io",
+            "localhost.localdomain.example:5000",
+            "[::1].example.com",
+            "[::2]:5000",
+            "128.0.0.1:5000",
+            "0.0.0.0:5000",
+            "registry:5000",
+        ] {
+            assert_eq!(base_url(host), format!("https://{host}"), "{host}");
+        }
     }
 }

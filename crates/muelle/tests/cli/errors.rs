@@ -96,3 +96,28 @@ fn a_port_in_use_is_named_with_its_service() {
         "{line}"
     );
 }
+
+#[test]
+fn a_command_with_an_open_quote_names_the_file_and_key() {
+    let dir = hello_project();
+    let compose = dir.path().join("compose.yaml");
+    let text = std::fs::read_to_string(&compose).unwrap();
+    let broken = text.replace(
+        "    command: [\"sleep\", \"infinity\"]",
+        "    command: sh -c \"sleep infinity",
+    );
+    assert_ne!(broken, text, "the fixture's standin command moved");
+    std::fs::write(&compose, broken).unwrap();
+    let project = project_name("quote");
+    let _cleanup = Cleanup::new(&project);
+    let line = Test::new(dir.path(), &project)
+        .args(&["up", "standin"])
+        .failure(2);
+    assert_eq!(
+        line,
+        format!(
+            "muelle: {}: services.standin.command: \"sh -c \\\"sleep infinity\" has an unterminated quote or a trailing backslash",
+            compose.display()
+        )
+    );
+}

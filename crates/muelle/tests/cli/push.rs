@@ -1,8 +1,9 @@
 //! `muelle build`, `push` and `releases` against a real registry: the OCI
 //! labels, the date tag and its `-N`, the sha and `latest` tags, `--prune`,
-//! the refusal of a dirty prod push, the release log, and `releases`
-//! checking the log against the registry. One scenario, one registry, so the
-//! fixture is compiled once.
+//! the refusal of a dirty prod push, the release log, `releases`
+//! checking the log against the registry, and the date tag after the
+//! highest one was deleted (never reused for prod, reused for dev). One
+//! scenario, one registry, so the fixture is compiled once.
 
 use std::process::Command;
 
@@ -220,4 +221,18 @@ fn build_push_dev_and_prod_log_and_list_releases() {
     assert!(rows[2].contains(" present "), "{listed}");
     let unchecked = muelle(&["releases", "--no-check"]).success();
     assert_eq!(unchecked.matches(" unchecked ").count(), 2, "{unchecked}");
+
+    // The highest prod tag deleted as well, the registry has no tag of the
+    // day left; the next release still counts past the log.
+    let second_prod_digest = registry.manifest("team/hello", &second_prod_tag).1;
+    registry.delete("team/hello", &second_prod_digest);
+    assert!(registry.tags("team/hello").is_empty());
+    let (_, third_prod_tag, _) =
+        pushed(&muelle(&["push", "--env", "prod", "-m", "after a deletion"]).success());
+    assert_eq!(third_prod_tag, format!("{prod_tag}-3"));
+
+    // dev keeps no log: once its highest tag is deleted, the next push gets it again.
+    registry.delete("team/dev_hello", &second_digest);
+    let (_, dev_again, _) = pushed(&muelle(&["push", "--env", "dev"]).success());
+    assert_eq!(dev_again, second_tag);
 }
