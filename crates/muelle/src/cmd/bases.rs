@@ -1,6 +1,6 @@
 //! `muelle bases`: builds every offline base image of the manifest.
 
-use crate::bases;
+use crate::image::bases;
 use crate::cli::BasesArgs;
 use crate::error::Result;
 use crate::local;

@@ -7,8 +7,11 @@ use std::path::Path;
 use crate::cli::BuildArgs;
 use crate::error::{Error, Result};
 use crate::project::Project;
-use crate::version::{self, Stamp};
-use crate::{git, local, prepare, release_log};
+use crate::release::version::{self, Stamp};
+use crate::image::prepare;
+use crate::local;
+use crate::release::git;
+use crate::release::log as release_log;
 
 use super::Ctx;
 
@@ -34,7 +37,7 @@ pub async fn run(args: BuildArgs, ctx: &Ctx) -> Result<()> {
     )
     .await?;
     for old in &replaced {
-        crate::docker::images::remove_if_dangling(&docker, old).await?;
+        crate::engine::images::remove_if_dangling(&docker, old).await?;
     }
     let compose = project.compose()?;
     for service in &services {

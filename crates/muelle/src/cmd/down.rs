@@ -12,7 +12,7 @@ pub async fn run(args: DownArgs, ctx: &Ctx) -> Result<()> {
     let project = ctx.project()?;
     let compose = project.compose()?;
     let everything =
-        args.targets.is_empty() || args.targets.iter().any(|t| t == crate::manifest::ALL);
+        args.targets.is_empty() || args.targets.iter().any(|t| t == crate::project::manifest::ALL);
     let services = project.targets(&compose, &args.targets)?;
     let plan = local::down(&docker, &project, &services, everything, &ctx.progress).await?;
     if plan.0.is_empty() {

@@ -7,7 +7,7 @@ use futures::StreamExt;
 use futures::stream::{self, BoxStream};
 
 use crate::cli::LogsArgs;
-use crate::docker::containers;
+use crate::engine::containers;
 use crate::error::{Error, Result};
 use crate::local;
 use crate::project::SERVICE_LABEL;

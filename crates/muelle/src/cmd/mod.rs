@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
-use crate::progress::Progress;
+use crate::ui::progress::Progress;
 use crate::project::{Project, Selection};
 
 /// What every command gets: how the project was selected, and the progress display.

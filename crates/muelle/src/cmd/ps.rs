@@ -1,6 +1,6 @@
 //! `muelle ps`: the project's containers, their state and published ports.
 
-use crate::docker::containers;
+use crate::engine::containers;
 use crate::error::Result;
 use crate::local;
 use crate::project::SERVICE_LABEL;

@@ -9,12 +9,14 @@ use std::path::Path;
 
 use crate::cli::PushArgs;
 use crate::error::{Error, Result};
-use crate::git::{self, Commit};
+use crate::release::git::{self, Commit};
 use crate::project::Project;
-use crate::publish::{self, Destination, PROD, PlanInput, Release};
+use crate::release::publish::{self, Destination, PROD, PlanInput, Release};
 use crate::registry::Registry;
-use crate::version::Stamp;
-use crate::{credentials, local, release_log};
+use crate::release::version::Stamp;
+use crate::local;
+use crate::registry::credentials;
+use crate::release::log as release_log;
 
 use super::Ctx;
 

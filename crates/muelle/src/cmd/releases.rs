@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use crate::cli::ReleasesArgs;
 use crate::error::{Error, Result};
-use crate::publish::Destination;
+use crate::release::publish::Destination;
 use crate::registry::Registry;
-use crate::release_log::{self, Status, short_digest};
+use crate::release::log::{self as release_log, Status, short_digest};
 
 use super::Ctx;
 

@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use crate::cli::ResetArgs;
-use crate::docker::containers::{self, Readiness};
+use crate::engine::containers::{self, Readiness};
 use crate::error::{Error, Result};
 use crate::local;
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::cli::UpArgs;
 use crate::error::Result;
 use crate::local;
-use crate::spec::ContainerSpec;
+use crate::local::spec::ContainerSpec;
 
 use super::Ctx;
 
@@ -19,7 +19,7 @@ pub async fn run(args: UpArgs, ctx: &Ctx) -> Result<()> {
     let specs = local::up(&docker, &mut project, &targets, &ctx.progress).await?;
     print_urls(&specs, &targets);
     if args.watch {
-        crate::watch::run(&docker, &mut project, &targets, &ctx.progress).await?;
+        crate::local::watch::run(&docker, &mut project, &targets, &ctx.progress).await?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! It answers a registry's `401` with Basic auth or the Bearer token flow.
 
 pub mod auth;
+pub mod credentials;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LINK, WWW_AUTHENTICATE};
 use reqwest::{Method, Response, StatusCode};
 use serde::Deserialize;
 
-use crate::credentials::Credentials;
+use crate::registry::credentials::Credentials;
 use crate::error::{Error, Result};
 use auth::Challenge;
 

@@ -2,12 +2,17 @@
 //! variables muelle sets, the Docker names and labels of everything it owns,
 //! and targets resolved to services in start order.
 
+pub mod compose;
+pub mod duration;
+pub mod interpolate;
+pub mod manifest;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::compose::{self, ComposeFile};
+use crate::project::compose::{self, ComposeFile};
 use crate::error::{Error, Result};
-use crate::manifest::{self, ALL, Manifest};
+use crate::project::manifest::{self, ALL, Manifest};
 
 /// Label compose puts on everything of a project; muelle uses it too, so
 /// `docker compose -p <name>` and muelle see the same objects.

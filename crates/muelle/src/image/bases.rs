@@ -11,10 +11,10 @@ use bollard::Docker;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::docker::images::{self, BuildRequest};
+use crate::engine::images::{self, BuildRequest};
 use crate::error::{Error, Result};
-use crate::manifest::Bases;
-use crate::progress::Progress;
+use crate::project::manifest::Bases;
+use crate::ui::progress::Progress;
 
 /// Label holding the hash of the recipe a stand-in was built from.
 pub const RECIPE_LABEL: &str = "muelle.recipe.hash";
@@ -59,7 +59,7 @@ async fn debootstrap_and_import(
     docker: &Docker,
     bases: &Bases,
     tag: &str,
-    task: &crate::progress::Task,
+    task: &crate::ui::progress::Task,
 ) -> Result<()> {
     let what = || tag.to_owned();
     let debootstrap = ["/usr/sbin/debootstrap", "/sbin/debootstrap", "/usr/bin/debootstrap"]
@@ -199,7 +199,7 @@ pub async fn ensure(
     let task = progress.task(format!("build {tag} from Debian packages"));
     let request = BuildRequest {
         tag: &tag,
-        context: crate::context::tar(&files)?,
+        context: crate::image::context::tar(&files)?,
         args: HashMap::from([("DEBIAN_IMAGE".to_owned(), self::tag(bases, "debian"))]),
         labels: HashMap::from([(RECIPE_LABEL.to_owned(), hash)]),
     };

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bollard::Docker;
 
 use crate::error::Result;
-use crate::progress::Progress;
+use crate::ui::progress::Progress;
 use crate::project::Project;
 
 /// Time between two looks at the sources.

@@ -11,9 +11,9 @@ use bollard::Docker;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::docker::images::{self, BuildRequest};
+use crate::engine::images::{self, BuildRequest};
 use crate::error::{Error, Result};
-use crate::progress::Progress;
+use crate::ui::progress::Progress;
 use crate::project::Project;
 
 /// Label holding the sha256 of the binary packaged into a service image.
@@ -146,7 +146,7 @@ async fn resolve_variable(
     if images::inspect(docker, default).await?.is_some() {
         return Ok(default.to_owned());
     }
-    let stand_in = crate::bases::tag(&project.manifest.bases, &recipe);
+    let stand_in = crate::image::bases::tag(&project.manifest.bases, &recipe);
     if images::inspect(docker, &stand_in).await?.is_none() {
         match pull(docker, default, progress).await {
             Ok(()) => return Ok(default.to_owned()),
@@ -156,7 +156,7 @@ async fn resolve_variable(
         }
     }
     let root = project.root.clone();
-    let tag = crate::bases::ensure(
+    let tag = crate::image::bases::ensure(
         docker,
         &root,
         &project.manifest.bases,
@@ -355,10 +355,10 @@ pub async fn package(
     // labels: the classic builder turns each of those into a step of its own,
     // each a container commit.
     let mut dockerfile = dockerfile;
-    dockerfile.extend_from_slice(crate::context::label_instruction(&labels).as_bytes());
+    dockerfile.extend_from_slice(crate::image::context::label_instruction(&labels).as_bytes());
     let request = BuildRequest {
         tag: job.image,
-        context: crate::context::tar(&[("Dockerfile".into(), dockerfile), ("app".into(), bytes)])?,
+        context: crate::image::context::tar(&[("Dockerfile".into(), dockerfile), ("app".into(), bytes)])?,
         args: HashMap::from([
             (job.runtime_arg.to_owned(), job.runtime.0.to_owned()),
             ("SERVICE".to_owned(), title),

@@ -2,19 +2,23 @@
 //! and apply the plan with progress. `up`, `down`, `reset` and `--watch`
 //! all go through here.
 
+pub mod plan;
+pub mod spec;
+pub mod watch;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{Ipv4Addr, TcpListener};
 use std::time::{Duration, Instant};
 
 use bollard::Docker;
 
-use crate::compose::ComposeFile;
-use crate::docker::{self, containers, containers::Readiness, networks, volumes};
+use crate::project::compose::ComposeFile;
+use crate::engine::{self, containers, containers::Readiness, networks, volumes};
 use crate::error::{Error, Result};
-use crate::plan::{self, Existing, Observed, Plan, Step};
-use crate::progress::Progress;
+use crate::local::plan::{self, Existing, Observed, Plan, Step};
+use crate::ui::progress::Progress;
 use crate::project::{self, CONFIG_HASH_LABEL, Project, SERVICE_LABEL};
-use crate::spec::{self, ContainerSpec};
+use crate::local::spec::{self, ContainerSpec};
 
 /// How long a service may take to become healthy; PostgreSQL's first start
 /// (initdb) is the slowest thing here.
@@ -180,7 +184,7 @@ pub async fn wait_healthy(
     progress: &Progress,
 ) -> Result<()> {
     let deadline = Instant::now() + HEALTH_TIMEOUT;
-    let mut pending: Vec<(String, crate::progress::Task)> = services
+    let mut pending: Vec<(String, crate::ui::progress::Task)> = services
         .iter()
         .map(|s| (s.clone(), progress.task(format!("start {s}"))))
         .collect();
@@ -252,14 +256,14 @@ pub async fn up(
 ) -> Result<BTreeMap<String, ContainerSpec>> {
     let compose = project.compose()?;
     let services = project::with_dependencies(&compose, services);
-    let prepared = crate::prepare::prepare(docker, project, &services, progress).await?;
+    let prepared = crate::image::prepare::prepare(docker, project, &services, progress).await?;
     let compose = project.compose()?;
     let observed = observe(docker, project).await?;
     let (plan, specs) = plan_up(project, &compose, &services, &prepared.ids, &observed)?;
     tracing::debug!(plan = %plan, "up");
     apply(docker, project, &plan, &specs, progress).await?;
     for old in &prepared.replaced {
-        crate::docker::images::remove_unused(docker, old).await?;
+        crate::engine::images::remove_unused(docker, old).await?;
     }
     Ok(specs)
 }
@@ -286,5 +290,5 @@ pub async fn down(
 
 /// Whether Docker is reachable, as a one-line error otherwise.
 pub async fn connect() -> Result<Docker> {
-    docker::connect().await
+    engine::connect().await
 }

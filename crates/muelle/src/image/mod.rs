@@ -1,0 +1,6 @@
+//! Images: offline base images, build contexts made in memory, and the
+//! images a set of services needs, found, pulled, stood in for or built.
+
+pub mod bases;
+pub mod context;
+pub mod prepare;
