@@ -5,13 +5,12 @@
 use std::path::Path;
 
 use crate::cli::BuildArgs;
-use crate::error::{Error, Result};
-use crate::project::Project;
-use crate::release::version::{self, Stamp};
+use crate::error::{Refusal, Result};
 use crate::image::prepare;
-use crate::local;
+use crate::project::{self, Project};
 use crate::release::git;
 use crate::release::log as release_log;
+use crate::release::version::{self, Stamp};
 
 use super::Ctx;
 
@@ -27,7 +26,7 @@ pub async fn run(args: BuildArgs, ctx: &Ctx) -> Result<()> {
         Stamp::now(),
         project.manifest.project.source.as_deref(),
     );
-    let docker = local::connect().await?;
+    let docker = ctx.docker().await?;
     let replaced = prepare::build_services(
         &docker,
         &mut project,
@@ -51,9 +50,7 @@ pub async fn run(args: BuildArgs, ctx: &Ctx) -> Result<()> {
 pub fn selected(project: &Project, names: &[String]) -> Result<Vec<String>> {
     let known = &project.manifest.services;
     if known.is_empty() {
-        return Err(Error::Refused(
-            "the manifest has no [services], so muelle builds no images".into(),
-        ));
+        return Err(Refusal::NoServices.into());
     }
     if names.is_empty() {
         return Ok(known.keys().cloned().collect());
@@ -61,10 +58,11 @@ pub fn selected(project: &Project, names: &[String]) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for name in names {
         if !known.contains_key(name) {
-            return Err(Error::UnknownService {
+            return Err(project::Error::UnknownService {
                 name: name.clone(),
-                known: known.keys().cloned().collect::<Vec<_>>().join(", "),
-            });
+                known: known.keys().cloned().collect(),
+            }
+            .into());
         }
         if !out.contains(name) {
             out.push(name.clone());

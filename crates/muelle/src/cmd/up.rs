@@ -12,7 +12,7 @@ use super::Ctx;
 
 /// Brings the targets up, then watches their sources if asked.
 pub async fn run(args: UpArgs, ctx: &Ctx) -> Result<()> {
-    let docker = local::connect().await?;
+    let docker = ctx.docker().await?;
     let mut project = ctx.project()?;
     let compose = project.compose()?;
     let targets = project.targets(&compose, &args.targets)?;

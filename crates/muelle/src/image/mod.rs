@@ -3,4 +3,7 @@
 
 pub mod bases;
 pub mod context;
+pub mod error;
 pub mod prepare;
+
+pub use error::Error;

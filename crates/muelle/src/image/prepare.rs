@@ -11,10 +11,11 @@ use bollard::Docker;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use super::Error as ImageError;
 use crate::engine::images::{self, BuildRequest};
 use crate::error::{Error, Result};
-use crate::ui::progress::Progress;
 use crate::project::Project;
+use crate::ui::progress::Progress;
 
 /// Label holding the sha256 of the binary packaged into a service image.
 pub const BINARY_LABEL: &str = "muelle.binary.sha256";
@@ -65,18 +66,18 @@ pub async fn prepare(
         let local = match images::inspect(docker, &image).await? {
             Some(local) => local,
             None => {
-                pull(docker, &image, progress).await.map_err(|reason| Error::ImageUnavailable {
-                    image: image.clone(),
-                    reason,
-                    hint: format!("build or load it, or name another image for {service} in the compose file"),
-                })?;
-                images::inspect(docker, &image)
-                    .await?
-                    .ok_or_else(|| Error::ImageUnavailable {
+                pull(docker, &image, progress)
+                    .await
+                    .map_err(|source| ImageError::Unavailable {
                         image: image.clone(),
-                        reason: "the pull left no image".into(),
-                        hint: "try `docker pull` by hand".into(),
-                    })?
+                        service: service.clone(),
+                        source,
+                    })?;
+                images::inspect(docker, &image).await?.ok_or_else(|| {
+                    ImageError::PullLeftNoImage {
+                        image: image.clone(),
+                    }
+                })?
             }
         };
         ids.insert(service.clone(), local.id);
@@ -169,7 +170,11 @@ async fn resolve_variable(
     Ok(tag)
 }
 
-async fn pull(docker: &Docker, image: &str, progress: &Progress) -> Result<(), String> {
+async fn pull(
+    docker: &Docker,
+    image: &str,
+    progress: &Progress,
+) -> Result<(), bollard::errors::Error> {
     let task = progress.task(format!("pull {image}"));
     match images::pull(docker, image, &mut |line| task.status(line)).await {
         Ok(()) => {
@@ -228,10 +233,7 @@ pub async fn cargo_build(
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| Error::Build {
-            what: "the services".into(),
-            message: format!("cannot run cargo: {e}; install Rust (https://rustup.rs)"),
-        })?;
+        .map_err(|source| ImageError::NoCargo { source })?;
     let stderr = child.stderr.take().map(BufReader::new);
     let status_task = &task;
     let read_stderr = async move {
@@ -268,22 +270,16 @@ pub async fn cargo_build(
     let status = child.wait().await.map_err(Error::io("wait for cargo"))?;
     if !status.success() {
         task.fail();
-        let errors: Vec<&String> = tail
-            .iter()
+        let errors = tail
+            .into_iter()
             .filter(|l| l.starts_with("error"))
             .take(3)
             .collect();
-        return Err(Error::Build {
-            what: services.join(", "),
-            message: format!(
-                "cargo build failed: {}",
-                errors
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            ),
-        });
+        return Err(ImageError::Cargo {
+            services: services.to_vec(),
+            errors,
+        }
+        .into());
     }
     task.done("compiled");
     services
@@ -293,9 +289,12 @@ pub async fn cargo_build(
             executables
                 .get(bin)
                 .map(|path| (service.clone(), path.clone()))
-                .ok_or_else(|| Error::Build {
-                    what: service.clone(),
-                    message: format!("cargo built no binary named {bin}"),
+                .ok_or_else(|| {
+                    ImageError::NoBinary {
+                        service: service.clone(),
+                        bin: bin.to_owned(),
+                    }
+                    .into()
                 })
         })
         .collect()
@@ -358,7 +357,10 @@ pub async fn package(
     dockerfile.extend_from_slice(crate::image::context::label_instruction(&labels).as_bytes());
     let request = BuildRequest {
         tag: job.image,
-        context: crate::image::context::tar(&[("Dockerfile".into(), dockerfile), ("app".into(), bytes)])?,
+        context: crate::image::context::tar(&[
+            ("Dockerfile".into(), dockerfile),
+            ("app".into(), bytes),
+        ])?,
         args: HashMap::from([
             (job.runtime_arg.to_owned(), job.runtime.0.to_owned()),
             ("SERVICE".to_owned(), title),
@@ -372,7 +374,7 @@ pub async fn package(
         }
         Err(e) => {
             task.fail();
-            Err(e)
+            Err(e.into())
         }
     }
 }

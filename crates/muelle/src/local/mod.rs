@@ -2,9 +2,12 @@
 //! and apply the plan with progress. `up`, `down`, `reset` and `--watch`
 //! all go through here.
 
+pub mod error;
 pub mod plan;
 pub mod spec;
 pub mod watch;
+
+pub use error::Error;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{Ipv4Addr, TcpListener};
@@ -12,13 +15,14 @@ use std::time::{Duration, Instant};
 
 use bollard::Docker;
 
-use crate::project::compose::ComposeFile;
 use crate::engine::{self, containers, containers::Readiness, networks, volumes};
-use crate::error::{Error, Result};
-use crate::local::plan::{self, Existing, Observed, Plan, Step};
-use crate::ui::progress::Progress;
+use crate::error::Result;
+use crate::project::compose::ComposeFile;
 use crate::project::{self, CONFIG_HASH_LABEL, Project, SERVICE_LABEL};
-use crate::local::spec::{self, ContainerSpec};
+use crate::ui::progress::Progress;
+use error::Error as LocalError;
+use plan::{Existing, Observed, Plan, Step};
+use spec::ContainerSpec;
 
 /// How long a service may take to become healthy; PostgreSQL's first start
 /// (initdb) is the slowest thing here.
@@ -54,9 +58,9 @@ pub fn plan_up(
     images: &BTreeMap<String, String>,
     observed: &Observed,
 ) -> Result<(Plan, BTreeMap<String, ContainerSpec>)> {
-    let compose_error = |message: String| Error::Compose {
+    let compose_error = |message: String| project::Error::Compose {
         path: project.compose_path().to_owned(),
-        message,
+        problem: message,
     };
     let mut specs = BTreeMap::new();
     for service in services {
@@ -151,11 +155,12 @@ fn check_ports(spec: &ContainerSpec, hint: &str) -> Result<()> {
         let ip: Ipv4Addr = p.host_ip.parse().unwrap_or(Ipv4Addr::UNSPECIFIED);
         if let Err(e) = TcpListener::bind((ip, port)) {
             if e.kind() == std::io::ErrorKind::AddrInUse {
-                return Err(Error::PortInUse {
+                return Err(LocalError::PortInUse {
                     port,
                     service: spec.service.clone(),
                     hint: hint.to_owned(),
-                });
+                }
+                .into());
             }
         }
     }
@@ -163,16 +168,16 @@ fn check_ports(spec: &ContainerSpec, hint: &str) -> Result<()> {
 }
 
 /// Docker's own "port is already allocated" becomes the same one-line error.
-fn port_error(error: Error, spec: &ContainerSpec, hint: &str) -> Error {
-    let taken = matches!(&error, Error::Docker { message, .. }
-        if message.contains("port is already allocated") || message.contains("address already in use"));
+fn port_error(error: engine::Error, spec: &ContainerSpec, hint: &str) -> crate::Error {
+    let taken = error.is_port_taken();
     match (taken, spec.published.iter().find_map(|p| p.host_port)) {
-        (true, Some(port)) => Error::PortInUse {
+        (true, Some(port)) => LocalError::PortInUse {
             port,
             service: spec.service.clone(),
             hint: hint.to_owned(),
-        },
-        _ => error,
+        }
+        .into(),
+        _ => error.into(),
     }
 }
 
@@ -199,25 +204,22 @@ pub async fn wait_healthy(
                 }
                 Readiness::Waiting(detail) => {
                     task.fail();
-                    return Err(Error::Unhealthy {
+                    return Err(LocalError::NotHealthyInTime {
                         service,
-                        detail: format!(
-                            "not healthy after {}s ({detail})",
-                            HEALTH_TIMEOUT.as_secs()
-                        ),
-                    });
+                        waited: HEALTH_TIMEOUT,
+                        state: detail,
+                    }
+                    .into());
                 }
                 Readiness::Failed(detail) => {
                     task.fail();
                     let last = last_log_line(docker, &project.container_name(&service)).await;
-                    return Err(Error::Unhealthy {
+                    return Err(LocalError::Failed {
                         service,
-                        detail: if last.is_empty() {
-                            detail
-                        } else {
-                            format!("{detail}; last log: {last}")
-                        },
-                    });
+                        detail,
+                        last_log: (!last.is_empty()).then_some(last),
+                    }
+                    .into());
                 }
             }
         }
@@ -279,16 +281,12 @@ pub async fn down(
 ) -> Result<Plan> {
     let compose = project.compose()?;
     let observed = observe(docker, project).await?;
-    let levels = project::levels(&compose, services).map_err(|message| Error::Compose {
-        path: project.compose_path().to_owned(),
-        message,
-    })?;
+    let levels =
+        project::levels(&compose, services).map_err(|message| project::Error::Compose {
+            path: project.compose_path().to_owned(),
+            problem: message,
+        })?;
     let plan = plan::down(&levels, &observed, everything);
     apply(docker, project, &plan, &BTreeMap::new(), progress).await?;
     Ok(plan)
-}
-
-/// Whether Docker is reachable, as a one-line error otherwise.
-pub async fn connect() -> Result<Docker> {
-    engine::connect().await
 }

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod credentials;
+pub mod error;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,8 +14,11 @@ use reqwest::{Method, Response, StatusCode};
 use serde::Deserialize;
 
 use crate::registry::credentials::Credentials;
-use crate::error::{Error, Result};
 use auth::Challenge;
+pub use error::Error;
+
+/// Shorthand for results of registry calls.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Manifest types muelle accepts, so a HEAD answers with the digest of what
 /// was pushed: Docker v2 and OCI manifests and indexes.
@@ -56,9 +60,9 @@ impl Registry {
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("muelle/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Registry {
+            .map_err(|source| Error::Client {
                 registry: host.to_owned(),
-                message: format!("cannot set up an HTTP client: {e}"),
+                source,
             })?;
         Ok(Registry {
             host: host.to_owned(),
@@ -96,9 +100,10 @@ impl Registry {
                 .get(LINK)
                 .and_then(|v| v.to_str().ok())
                 .and_then(auth::next_link);
-            let page: TagList = response.json().await.map_err(|e| Error::Registry {
+            let page: TagList = response.json().await.map_err(|source| Error::Unreadable {
                 registry: self.host.clone(),
-                message: format!("unreadable tag list of {repository}: {e}"),
+                what: format!("tag list of {repository}"),
+                source,
             })?;
             tags.extend(page.tags.unwrap_or_default());
             match next {
@@ -190,13 +195,10 @@ impl Registry {
         if let Some(authorization) = authorization {
             request = request.header(AUTHORIZATION, authorization);
         }
-        request
-            .send()
-            .await
-            .map_err(|e| Error::RegistryUnreachable {
-                registry: self.host.clone(),
-                reason: innermost(&e),
-            })
+        request.send().await.map_err(|e| Error::Unreachable {
+            registry: self.host.clone(),
+            reason: innermost(&e),
+        })
     }
 
     /// The Bearer flow: ask the token service, with the credentials if any.
@@ -208,44 +210,44 @@ impl Registry {
         }
         let mut params = vec![("scope", scope)];
         params.extend(service.map(|s| ("service", s)));
-        let url = reqwest::Url::parse_with_params(realm, &params).map_err(|e| Error::Registry {
+        let url = reqwest::Url::parse_with_params(realm, &params).map_err(|e| Error::BadRealm {
             registry: self.host.clone(),
-            message: format!("bad token realm {realm:?}: {e}"),
+            realm: realm.to_owned(),
+            problem: e.to_string(),
         })?;
         let mut request = self.http.get(url);
         if let Some(credentials) = &self.credentials {
             request = request.header(AUTHORIZATION, credentials.basic());
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| Error::RegistryUnreachable {
-                registry: realm.to_owned(),
-                reason: innermost(&e),
-            })?;
+        let response = request.send().await.map_err(|e| Error::Unreachable {
+            registry: realm.to_owned(),
+            reason: innermost(&e),
+        })?;
         match response.status() {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
                 return Err(self.refused_credentials());
             }
             s if !s.is_success() => {
-                return Err(Error::Registry {
+                return Err(Error::TokenStatus {
                     registry: self.host.clone(),
-                    message: format!("the token service {realm} answered {s}"),
+                    realm: realm.to_owned(),
+                    status: s,
                 });
             }
             _ => {}
         }
-        let token: Token = response.json().await.map_err(|e| Error::Registry {
+        let token: Token = response.json().await.map_err(|source| Error::Unreadable {
             registry: self.host.clone(),
-            message: format!("unreadable answer of the token service {realm}: {e}"),
+            what: format!("answer of the token service {realm}"),
+            source,
         })?;
         token
             .token
             .or(token.access_token)
             .map(|t| format!("Bearer {t}"))
-            .ok_or_else(|| Error::Registry {
+            .ok_or_else(|| Error::NoToken {
                 registry: self.host.clone(),
-                message: format!("the token service {realm} gave no token"),
+                realm: realm.to_owned(),
             })
     }
 
@@ -266,7 +268,7 @@ impl Registry {
     }
 
     fn refused(&self, detail: &str) -> Error {
-        Error::RegistryAuth {
+        Error::Auth {
             registry: self.host.clone(),
             detail: detail.to_owned(),
             hint: self.hint.clone(),
@@ -295,9 +297,12 @@ impl Registry {
                     .join("; ")
             })
             .unwrap_or_default();
-        Error::Registry {
+        Error::Unexpected {
             registry: self.host.clone(),
-            message: format!("cannot {action} {what}: {status} {}", detail.trim()),
+            action: action.to_owned(),
+            what: what.to_owned(),
+            status,
+            detail: detail.trim().to_owned(),
         }
     }
 }
