@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::cli::BuildArgs;
 use crate::error::{Refusal, Result};
-use crate::image::prepare;
+use crate::image::host_build;
 use crate::project::{self, Project};
 use crate::release::git;
 use crate::release::log as release_log;
@@ -27,7 +27,7 @@ pub async fn run(args: BuildArgs, ctx: &Ctx) -> Result<()> {
         project.manifest.project.source.as_deref(),
     );
     let docker = ctx.docker().await?;
-    let replaced = prepare::build_services(
+    let replaced = host_build::build_services(
         &docker,
         &mut project,
         &services,

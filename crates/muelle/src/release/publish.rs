@@ -193,7 +193,7 @@ pub async fn execute(
     };
     let services: Vec<String> = plan.images.iter().map(|i| i.service.clone()).collect();
     let replaced =
-        crate::image::prepare::build_services(docker, project, &services, &labels, progress)
+        crate::image::host_build::build_services(docker, project, &services, &labels, progress)
             .await?;
     let host = plan.destination.registry.clone();
     let mut pushed = Vec::new();

@@ -273,3 +273,15 @@ async fn a_missing_socket_or_tls_file_says_which() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn ssh_goes_through_the_system_ssh() {
+    // Nothing listens on port 1 of loopback: ssh itself fails, and the
+    // error names the endpoint as given.
+    let endpoint = Endpoint::parse("ssh://nobody@127.0.0.1:1", None).unwrap();
+    let error = connect(&endpoint).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Unavailable { endpoint, .. } if endpoint == "ssh://nobody@127.0.0.1:1"),
+        "{error}"
+    );
+}
