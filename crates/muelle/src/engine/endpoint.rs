@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use bollard::{API_DEFAULT_VERSION, Docker};
 use sha2::{Digest, Sha256};
 
-use super::error::{ConfigProblem, Error};
+use crate::error::engine::{ConfigProblem, Error};
 
 /// The engine's socket when nothing else is said, as in the docker CLI.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";

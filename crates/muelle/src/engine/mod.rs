@@ -5,7 +5,6 @@
 
 pub mod containers;
 pub mod endpoint;
-pub mod error;
 pub mod images;
 pub mod networks;
 pub mod volumes;
@@ -14,8 +13,8 @@ use std::collections::HashMap;
 
 use bollard::errors::Error as BollardError;
 
+pub use crate::error::engine::{Error, words};
 pub use endpoint::{Endpoint, connect};
-pub use error::{Error, words};
 
 /// Shorthand for results of Engine calls.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -4,9 +4,8 @@
 
 pub mod bases;
 pub mod context;
-pub mod error;
 pub mod host_build;
 pub mod prepare;
 pub mod resolve;
 
-pub use error::Error;
+pub use crate::error::image::Error;

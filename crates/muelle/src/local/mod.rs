@@ -2,12 +2,11 @@
 //! and apply the plan with progress. `up`, `down`, `reset` and `--watch`
 //! all go through here.
 
-pub mod error;
 pub mod plan;
 pub mod spec;
 pub mod watch;
 
-pub use error::Error;
+pub use crate::error::local::Error;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{Ipv4Addr, TcpListener};
@@ -17,10 +16,10 @@ use bollard::Docker;
 
 use crate::engine::{self, containers, containers::Readiness, networks, volumes};
 use crate::error::Result;
+use crate::error::local::Error as LocalError;
 use crate::project::compose::ComposeFile;
 use crate::project::{self, CONFIG_HASH_LABEL, Project, SERVICE_LABEL};
 use crate::ui::progress::Progress;
-use error::Error as LocalError;
 use plan::{Existing, Observed, Plan, Step};
 use spec::ContainerSpec;
 

@@ -4,18 +4,17 @@
 
 pub mod compose;
 pub mod duration;
-pub mod error;
 pub mod interpolate;
 pub mod manifest;
 
-pub use error::Error;
+pub use crate::error::project::Error;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
+use crate::error::project::Error as ProjectError;
 use compose::ComposeFile;
-use error::Error as ProjectError;
 use manifest::{ALL, Manifest};
 
 /// Label compose puts on everything of a project; muelle uses it too, so

@@ -4,7 +4,6 @@
 
 pub mod auth;
 pub mod credentials;
-pub mod error;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,9 +12,9 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LINK, WWW_AUTHENTICATE};
 use reqwest::{Method, Response, StatusCode};
 use serde::Deserialize;
 
+pub use crate::error::registry::Error;
 use crate::registry::credentials::Credentials;
 use auth::Challenge;
-pub use error::Error;
 
 /// Shorthand for results of registry calls.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,7 +1,15 @@
-//! The errors muelle reports: each area's own kinds (project, engine,
-//! images, registry, releases, the local environment) plus what the
-//! commands refuse, one line each, mapped to an exit code the way just
-//! does it.
+//! The errors muelle reports, one file per area (project, engine, image,
+//! registry, release, local) with the data each message needs, plus what
+//! the commands refuse; one line each, mapped to an exit code the way just
+//! does it. Every area re-exports its own as `<area>::Error`; nothing here
+//! depends on the areas' code, so errors sit below everything that fails.
+
+pub mod engine;
+pub mod image;
+pub mod local;
+pub mod project;
+pub mod registry;
+pub mod release;
 
 /// Exit code for a failure while doing the work.
 pub const EXIT_FAILURE: i32 = 1;
@@ -14,22 +22,22 @@ pub const EXIT_USAGE: i32 = 2;
 pub enum Error {
     /// The manifest, the compose file or a name on the command line.
     #[error(transparent)]
-    Project(#[from] crate::project::Error),
+    Project(#[from] project::Error),
     /// Finding, reaching or using the Docker Engine.
     #[error(transparent)]
-    Engine(#[from] crate::engine::Error),
+    Engine(#[from] engine::Error),
     /// Pulling or building an image.
     #[error(transparent)]
-    Image(#[from] crate::image::Error),
+    Image(#[from] image::Error),
     /// A registry or the credentials for it.
     #[error(transparent)]
-    Registry(#[from] crate::registry::Error),
+    Registry(#[from] registry::Error),
     /// git or the release log.
     #[error(transparent)]
-    Release(#[from] crate::release::Error),
+    Release(#[from] release::Error),
     /// The local environment.
     #[error(transparent)]
-    Local(#[from] crate::local::Error),
+    Local(#[from] local::Error),
     /// The user declined, or muelle would have had to ask with no one to answer.
     #[error(transparent)]
     Refused(#[from] Refusal),

@@ -6,7 +6,7 @@ use std::process::ExitStatus;
 
 use bollard::errors::Error as BollardError;
 
-use crate::engine::words;
+use super::engine::words;
 
 /// A failure to find, pull or build an image.
 #[derive(Debug, thiserror::Error)]
