@@ -271,3 +271,5 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, E
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tls_tests;
