@@ -10,10 +10,14 @@ use std::path::{Path, PathBuf};
 use bollard::{API_DEFAULT_VERSION, Docker};
 use sha2::{Digest, Sha256};
 
+use super::ssh::{self, Destination};
+
 use crate::error::engine::{ConfigProblem, Error};
 
 /// The engine's socket when nothing else is said, as in the docker CLI.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
+/// The ssh client, found on `PATH` as the docker CLI finds it.
+const SSH: &str = "ssh";
 /// The context that means "no context": `DOCKER_HOST` or the local socket.
 const DEFAULT_CONTEXT: &str = "default";
 /// Seconds a request may take. Bollard's own default, which builds and pulls
@@ -35,7 +39,7 @@ pub enum Endpoint {
     },
     /// `ssh://[user@]host[:port]`: the remote `docker system dial-stdio`,
     /// reached with the system's ssh and its configuration and keys.
-    Ssh(String),
+    Ssh(Destination),
 }
 
 /// The files TLS to an engine needs, named as Docker names them in a
@@ -139,7 +143,9 @@ impl Endpoint {
                 address: rest.trim_end_matches('/').to_owned(),
                 tls,
             }),
-            "ssh" if !rest.is_empty() => Ok(Endpoint::Ssh(host.to_owned())),
+            "ssh" => Destination::parse(rest)
+                .map(Endpoint::Ssh)
+                .ok_or_else(unsupported),
             _ => Err(unsupported()),
         }
     }
@@ -150,7 +156,18 @@ impl fmt::Display for Endpoint {
         match self {
             Endpoint::Unix(path) => write!(f, "unix://{}", path.display()),
             Endpoint::Tcp { address, .. } => write!(f, "tcp://{address}"),
-            Endpoint::Ssh(host) => f.write_str(host),
+            Endpoint::Ssh(to) => {
+                f.write_str("ssh://")?;
+                if let Some(user) = &to.user {
+                    write!(f, "{user}@")?;
+                }
+                match (to.host.contains(':'), to.port) {
+                    (true, Some(port)) => write!(f, "[{}]:{port}", to.host),
+                    (true, None) => write!(f, "[{}]", to.host),
+                    (false, Some(port)) => write!(f, "{}:{port}", to.host),
+                    (false, None) => f.write_str(&to.host),
+                }
+            }
         }
     }
 }
@@ -158,6 +175,11 @@ impl fmt::Display for Endpoint {
 /// Connects to `endpoint` and agrees on an API version, so engines older
 /// than bollard's default (20.10 speaks 1.41) work.
 pub async fn connect(endpoint: &Endpoint) -> Result<Docker, Error> {
+    open(endpoint, Path::new(SSH)).await
+}
+
+/// [`connect`], with the ssh program to run for `ssh://`.
+pub(super) async fn open(endpoint: &Endpoint, ssh_program: &Path) -> Result<Docker, Error> {
     let unavailable = |source| Error::Unavailable {
         endpoint: endpoint.to_string(),
         source,
@@ -196,8 +218,18 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Docker, Error> {
                 API_DEFAULT_VERSION,
             )
         }
-        Endpoint::Ssh(host) => {
-            Docker::connect_with_ssh(host, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION, None)
+        Endpoint::Ssh(destination) => {
+            let socket = ssh::bridge(ssh_program.to_owned(), destination).map_err(|source| {
+                Error::SshSocket {
+                    endpoint: endpoint.to_string(),
+                    source,
+                }
+            })?;
+            Docker::connect_with_unix(
+                &socket.to_string_lossy(),
+                REQUEST_TIMEOUT_SECS,
+                API_DEFAULT_VERSION,
+            )
         }
     }
     .map_err(unavailable)?;

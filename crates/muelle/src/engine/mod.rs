@@ -7,6 +7,7 @@ pub mod containers;
 pub mod endpoint;
 pub mod images;
 pub mod networks;
+pub mod ssh;
 pub mod volumes;
 
 use std::collections::HashMap;

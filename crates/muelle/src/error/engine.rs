@@ -19,6 +19,14 @@ pub enum Error {
         /// Why the connection failed.
         source: BollardError,
     },
+    /// The private socket that carries connections over ssh cannot be made.
+    #[error("cannot reach Docker at {endpoint}: cannot open a local socket for ssh ({source})")]
+    SshSocket {
+        /// The `ssh://` endpoint.
+        endpoint: String,
+        /// Why the socket could not be made.
+        source: std::io::Error,
+    },
     /// `DOCKER_HOST` or a context names an address muelle cannot speak to.
     #[error(
         "cannot use Docker host `{host}`: muelle speaks unix://, tcp:// (with TLS when DOCKER_TLS_VERIFY is set) and ssh://"
