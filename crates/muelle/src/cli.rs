@@ -4,9 +4,18 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// Which Docker Engine muelle talks to, said under `muelle --help`.
+const ENGINE_HELP: &str = "Docker Engine: DOCKER_HOST (unix://, tcp:// with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, ssh://), else DOCKER_CONTEXT, else the current context of $DOCKER_CONFIG/config.json, else /var/run/docker.sock.";
+
 /// From a laptop to a monitored Docker Swarm.
 #[derive(Debug, Parser)]
-#[command(name = "muelle", version, about, propagate_version = true)]
+#[command(
+    name = "muelle",
+    version,
+    about,
+    propagate_version = true,
+    after_help = ENGINE_HELP
+)]
 pub struct Cli {
     /// The manifest (default: the nearest muelle.toml upwards).
     #[arg(long, global = true, env = "MUELLE_MANIFEST")]

@@ -2,29 +2,16 @@
 //! developer's laptop to a Docker Swarm. This crate is the whole CLI; the
 //! binary only calls [`run`].
 
-pub mod bases;
 pub mod cli;
 pub mod cmd;
-pub mod compose;
-pub mod context;
-pub mod credentials;
-pub mod docker;
-pub mod duration;
+pub mod engine;
 pub mod error;
-pub mod git;
-pub mod interpolate;
+pub mod image;
 pub mod local;
-pub mod manifest;
-pub mod plan;
-pub mod prepare;
-pub mod progress;
 pub mod project;
-pub mod publish;
 pub mod registry;
-pub mod release_log;
-pub mod spec;
-pub mod version;
-pub mod watch;
+pub mod release;
+pub mod ui;
 
 use std::ffi::OsString;
 

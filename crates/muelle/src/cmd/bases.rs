@@ -1,15 +1,14 @@
 //! `muelle bases`: builds every offline base image of the manifest.
 
-use crate::bases;
 use crate::cli::BasesArgs;
 use crate::error::Result;
-use crate::local;
+use crate::image::bases;
 
 use super::Ctx;
 
 /// Builds the Debian image, then each recipe named in `[bases.images]`.
 pub async fn run(args: BasesArgs, ctx: &Ctx) -> Result<()> {
-    let docker = local::connect().await?;
+    let docker = ctx.docker().await?;
     let project = ctx.project()?;
     let mut settings = project.manifest.bases.clone();
     if let Some(mirror) = args.mirror {

@@ -5,10 +5,12 @@
 use std::path::Path;
 
 use crate::cli::BuildArgs;
-use crate::error::{Error, Result};
-use crate::project::Project;
-use crate::version::{self, Stamp};
-use crate::{git, local, prepare, release_log};
+use crate::error::{Refusal, Result};
+use crate::image::host_build;
+use crate::project::{self, Project};
+use crate::release::git;
+use crate::release::log as release_log;
+use crate::release::version::{self, Stamp};
 
 use super::Ctx;
 
@@ -24,8 +26,8 @@ pub async fn run(args: BuildArgs, ctx: &Ctx) -> Result<()> {
         Stamp::now(),
         project.manifest.project.source.as_deref(),
     );
-    let docker = local::connect().await?;
-    let replaced = prepare::build_services(
+    let docker = ctx.docker().await?;
+    let replaced = host_build::build_services(
         &docker,
         &mut project,
         &services,
@@ -34,7 +36,7 @@ pub async fn run(args: BuildArgs, ctx: &Ctx) -> Result<()> {
     )
     .await?;
     for old in &replaced {
-        crate::docker::images::remove_if_dangling(&docker, old).await?;
+        crate::engine::images::remove_if_dangling(&docker, old).await?;
     }
     let compose = project.compose()?;
     for service in &services {
@@ -48,9 +50,7 @@ pub async fn run(args: BuildArgs, ctx: &Ctx) -> Result<()> {
 pub fn selected(project: &Project, names: &[String]) -> Result<Vec<String>> {
     let known = &project.manifest.services;
     if known.is_empty() {
-        return Err(Error::Refused(
-            "the manifest has no [services], so muelle builds no images".into(),
-        ));
+        return Err(Refusal::NoServices.into());
     }
     if names.is_empty() {
         return Ok(known.keys().cloned().collect());
@@ -58,10 +58,11 @@ pub fn selected(project: &Project, names: &[String]) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for name in names {
         if !known.contains_key(name) {
-            return Err(Error::UnknownService {
+            return Err(project::Error::UnknownService {
                 name: name.clone(),
-                known: known.keys().cloned().collect::<Vec<_>>().join(", "),
-            });
+                known: known.keys().cloned().collect(),
+            }
+            .into());
         }
         if !out.contains(name) {
             out.push(name.clone());

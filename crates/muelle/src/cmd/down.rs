@@ -8,11 +8,14 @@ use super::Ctx;
 
 /// Removes the targets' containers; with no targets, the whole project but its volumes.
 pub async fn run(args: DownArgs, ctx: &Ctx) -> Result<()> {
-    let docker = local::connect().await?;
+    let docker = ctx.docker().await?;
     let project = ctx.project()?;
     let compose = project.compose()?;
-    let everything =
-        args.targets.is_empty() || args.targets.iter().any(|t| t == crate::manifest::ALL);
+    let everything = args.targets.is_empty()
+        || args
+            .targets
+            .iter()
+            .any(|t| t == crate::project::manifest::ALL);
     let services = project.targets(&compose, &args.targets)?;
     let plan = local::down(&docker, &project, &services, everything, &ctx.progress).await?;
     if plan.0.is_empty() {

@@ -7,16 +7,15 @@ use futures::StreamExt;
 use futures::stream::{self, BoxStream};
 
 use crate::cli::LogsArgs;
-use crate::docker::containers;
-use crate::error::{Error, Result};
-use crate::local;
+use crate::engine::containers;
+use crate::error::{Error, Refusal, Result};
 use crate::project::SERVICE_LABEL;
 
 use super::Ctx;
 
 /// Streams the logs of one service or of all.
 pub async fn run(args: LogsArgs, ctx: &Ctx) -> Result<()> {
-    let docker = local::connect().await?;
+    let docker = ctx.docker().await?;
     let project = ctx.project()?;
     let compose = project.compose()?;
     let services = match &args.service {
@@ -42,14 +41,14 @@ pub async fn run(args: LogsArgs, ctx: &Ctx) -> Result<()> {
         };
         let s = containers::logs(&docker, &c.name, args.follow, args.tail)
             .map(move |chunk| (prefix.clone(), chunk.map(|c| c.to_string())));
-        streams.push(s.boxed());
+        streams.push(s.map(|(p, c)| (p, c.map_err(Error::from))).boxed());
     }
     if streams.is_empty() {
-        return Err(Error::Refused(format!(
-            "no containers for {} in project {}: start them with `muelle up`",
-            args.service.as_deref().unwrap_or("any service"),
-            project.name
-        )));
+        return Err(Refusal::NoContainers {
+            service: args.service,
+            project: project.name,
+        }
+        .into());
     }
     let mut all = stream::select_all(streams);
     let mut out = std::io::stdout().lock();

@@ -13,10 +13,13 @@ mod up;
 
 use std::path::PathBuf;
 
+use bollard::Docker;
+
 use crate::cli::{Cli, Command};
+use crate::engine::{self, Endpoint};
 use crate::error::{Error, Result};
-use crate::progress::Progress;
 use crate::project::{Project, Selection};
+use crate::ui::progress::Progress;
 
 /// What every command gets: how the project was selected, and the progress display.
 pub struct Ctx {
@@ -29,6 +32,13 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Connects to the Docker Engine the environment selects
+    /// (`DOCKER_HOST`, `DOCKER_CONTEXT`, the current context, the socket).
+    pub async fn docker(&self) -> Result<Docker> {
+        let endpoint = Endpoint::from_env()?;
+        Ok(engine::connect(&endpoint).await?)
+    }
+
     /// Loads the selected project.
     pub fn project(&self) -> Result<Project> {
         Project::load(&self.selection, &self.cwd)

@@ -1,15 +1,14 @@
 //! `muelle ps`: the project's containers, their state and published ports.
 
-use crate::docker::containers;
+use crate::engine::containers;
 use crate::error::Result;
-use crate::local;
 use crate::project::SERVICE_LABEL;
 
 use super::Ctx;
 
 /// Prints one line per container.
 pub async fn run(ctx: &Ctx) -> Result<()> {
-    let docker = local::connect().await?;
+    let docker = ctx.docker().await?;
     let project = ctx.project()?;
     let mut found = containers::list(&docker, &project.filter()).await?;
     if found.is_empty() {

@@ -8,13 +8,14 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use crate::cli::PushArgs;
-use crate::error::{Error, Result};
-use crate::git::{self, Commit};
-use crate::project::Project;
-use crate::publish::{self, Destination, PROD, PlanInput, Release};
+use crate::error::{Error, Refusal, Result};
+use crate::project::{self, Project};
 use crate::registry::Registry;
-use crate::version::Stamp;
-use crate::{credentials, local, release_log};
+use crate::registry::credentials;
+use crate::release::git::{self, Commit};
+use crate::release::log as release_log;
+use crate::release::publish::{self, Destination, PROD, PlanInput, Release};
+use crate::release::version::Stamp;
 
 use super::Ctx;
 
@@ -27,15 +28,12 @@ pub async fn run(args: PushArgs, ctx: &Ctx) -> Result<()> {
     let changes = git::changes(&project.root, Path::new(release_log::RELATIVE_PATH))?;
     let prod = destination.environment == PROD;
     if prod && !changes.is_empty() && !args.allow_dirty {
-        let more = if changes.len() > 1 {
-            format!(" and {} more", changes.len() - 1)
-        } else {
-            String::new()
-        };
-        return Err(Error::Refused(format!(
-            "the work tree has uncommitted changes ({}{more}): commit them, or pass --allow-dirty to push to {PROD} anyway",
-            changes[0]
-        )));
+        return Err(Refusal::DirtyTree {
+            first: changes[0].clone(),
+            count: changes.len(),
+            environment: PROD.to_owned(),
+        }
+        .into());
     }
     let message = if prod {
         Some(release_message(args.message, &commit, ctx)?)
@@ -87,7 +85,7 @@ pub async fn run(args: PushArgs, ctx: &Ctx) -> Result<()> {
         time: created,
         pushed_by: &pushed_by,
     });
-    let docker = local::connect().await?;
+    let docker = ctx.docker().await?;
     let pushed = publish::execute(
         &docker,
         &mut project,
@@ -118,13 +116,9 @@ pub fn destination(project: &Project, name: &str) -> Result<Destination> {
     let environments = &project.manifest.environments;
     let env = environments
         .get(name)
-        .ok_or_else(|| Error::UnknownEnvironment {
+        .ok_or_else(|| project::Error::UnknownEnvironment {
             name: name.to_owned(),
-            known: if environments.is_empty() {
-                "none (add [environments.<name>] with registry and repository)".into()
-            } else {
-                environments.keys().cloned().collect::<Vec<_>>().join(", ")
-            },
+            known: environments.keys().cloned().collect(),
         })?;
     Ok(Destination {
         environment: name.to_owned(),

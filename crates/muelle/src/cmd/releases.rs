@@ -3,12 +3,13 @@
 //! (`present`), names another image (`moved to …`), or is gone (`missing`).
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use crate::cli::ReleasesArgs;
-use crate::error::{Error, Result};
-use crate::publish::Destination;
+use crate::error::Result;
 use crate::registry::Registry;
-use crate::release_log::{self, Status, short_digest};
+use crate::release::log::{self as release_log, Status, short_digest};
+use crate::release::publish::Destination;
 
 use super::Ctx;
 
@@ -49,18 +50,17 @@ pub async fn run(args: ReleasesArgs, ctx: &Ctx) -> Result<()> {
             "unchecked".to_owned()
         } else {
             let key = (entry.environment.clone(), entry.registry.clone());
-            if !registries.contains_key(&key) {
-                let destination = Destination {
-                    environment: entry.environment.clone(),
-                    registry: entry.registry.clone(),
-                    prefix: String::new(),
-                };
-                let (registry, _) = super::push::connect_registry(&destination)?;
-                registries.insert(key.clone(), registry);
-            }
-            let registry = registries.get_mut(&key).ok_or_else(|| {
-                Error::Refused(format!("no client for registry {}", entry.registry))
-            })?;
+            let registry = match registries.entry(key) {
+                Entry::Occupied(found) => found.into_mut(),
+                Entry::Vacant(slot) => {
+                    let destination = Destination {
+                        environment: entry.environment.clone(),
+                        registry: entry.registry.clone(),
+                        prefix: String::new(),
+                    };
+                    slot.insert(super::push::connect_registry(&destination)?.0)
+                }
+            };
             let found = registry.digest(&entry.repository, &entry.tag).await?;
             Status::of(&entry.digest, found.as_deref()).to_string()
         };

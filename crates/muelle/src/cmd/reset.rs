@@ -4,8 +4,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use crate::cli::ResetArgs;
-use crate::docker::containers::{self, Readiness};
-use crate::error::{Error, Result};
+use crate::engine::containers::{self, Readiness};
+use crate::error::{Error, Refusal, Result};
 use crate::local;
 
 use super::Ctx;
@@ -15,15 +15,12 @@ use super::Ctx;
 pub async fn run(args: ResetArgs, ctx: &Ctx) -> Result<()> {
     let mut project = ctx.project()?;
     if project.manifest.reset.is_empty() {
-        return Err(Error::Refused(
-            "the manifest has no [[reset]] commands, so there is nothing muelle knows to delete"
-                .into(),
-        ));
+        return Err(Refusal::NothingToReset.into());
     }
     if !args.yes {
         confirm(&project.name)?;
     }
-    let docker = local::connect().await?;
+    let docker = ctx.docker().await?;
     let mut needed: Vec<String> = project
         .manifest
         .reset
@@ -60,7 +57,7 @@ pub async fn run(args: ResetArgs, ctx: &Ctx) -> Result<()> {
             Ok(_) => task.done("done"),
             Err(e) => {
                 task.fail();
-                return Err(e);
+                return Err(e.into());
             }
         }
     }
@@ -81,10 +78,11 @@ pub async fn run(args: ResetArgs, ctx: &Ctx) -> Result<()> {
 /// Asks on the terminal; refuses when there is none to ask on.
 fn confirm(project: &str) -> Result<()> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-        return Err(Error::Refused(
-            "muelle reset deletes all votes and there is no terminal to confirm on: pass --yes"
-                .into(),
-        ));
+        return Err(Refusal::NoTerminal {
+            command: "reset",
+            deletes: "deletes all votes",
+        }
+        .into());
     }
     eprint!("Delete all votes of project {project}? [y/N] ");
     let _ = std::io::stderr().flush();
@@ -96,8 +94,6 @@ fn confirm(project: &str) -> Result<()> {
     if matches!(answer.trim(), "y" | "Y" | "yes") {
         Ok(())
     } else {
-        Err(Error::Refused(
-            "reset cancelled; nothing was deleted".into(),
-        ))
+        Err(Refusal::Cancelled { command: "reset" }.into())
     }
 }

@@ -6,20 +6,20 @@ use std::collections::BTreeMap;
 use crate::cli::UpArgs;
 use crate::error::Result;
 use crate::local;
-use crate::spec::ContainerSpec;
+use crate::local::spec::ContainerSpec;
 
 use super::Ctx;
 
 /// Brings the targets up, then watches their sources if asked.
 pub async fn run(args: UpArgs, ctx: &Ctx) -> Result<()> {
-    let docker = local::connect().await?;
+    let docker = ctx.docker().await?;
     let mut project = ctx.project()?;
     let compose = project.compose()?;
     let targets = project.targets(&compose, &args.targets)?;
     let specs = local::up(&docker, &mut project, &targets, &ctx.progress).await?;
     print_urls(&specs, &targets);
     if args.watch {
-        crate::watch::run(&docker, &mut project, &targets, &ctx.progress).await?;
+        crate::local::watch::run(&docker, &mut project, &targets, &ctx.progress).await?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! It answers a registry's `401` with Basic auth or the Bearer token flow.
 
 pub mod auth;
+pub mod credentials;
 #[cfg(test)]
 mod paging_tests;
 
@@ -13,9 +14,12 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LINK, WWW_AUTHENTICATE};
 use reqwest::{Method, Response, StatusCode};
 use serde::Deserialize;
 
-use crate::credentials::Credentials;
-use crate::error::{Error, Result};
+pub use crate::error::registry::Error;
+use crate::registry::credentials::Credentials;
 use auth::Challenge;
+
+/// Shorthand for results of registry calls.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Manifest types muelle accepts, so a HEAD answers with the digest of what
 /// was pushed: Docker v2 and OCI manifests and indexes.
@@ -80,9 +84,9 @@ impl Registry {
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("muelle/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Registry {
+            .map_err(|source| Error::Client {
                 registry: host.to_owned(),
-                message: format!("cannot set up an HTTP client: {e}"),
+                source,
             })?;
         Ok(Registry {
             host: host.to_owned(),
@@ -118,9 +122,10 @@ impl Registry {
                 }
             }
             let next = header(response.headers(), LINK).and_then(|v| auth::next_link(&v));
-            let page: TagList = response.json().await.map_err(|e| Error::Registry {
+            let page: TagList = response.json().await.map_err(|source| Error::Unreadable {
                 registry: self.host.clone(),
-                message: format!("unreadable tag list of {repository}: {e}"),
+                what: format!("tag list of {repository}"),
+                source,
             })?;
             let before = tags.len();
             for tag in page.tags.unwrap_or_default() {
@@ -133,11 +138,11 @@ impl Registry {
             };
             // A page that brings nothing new yet links on would be followed for ever.
             if tags.len() == before {
-                return Err(Error::Registry {
+                return Err(Error::EndlessTags {
                     registry: self.host.clone(),
-                    message: format!(
-                        "the tag list of {repository} does not end: the page {path} brought no new tag but links to {next}"
-                    ),
+                    repository: repository.to_owned(),
+                    page: path,
+                    next,
                 });
             }
             path = self.next_page(&path, &next)?;
@@ -148,9 +153,9 @@ impl Registry {
     /// page that named it; refused when it leaves this registry, which
     /// would receive the credentials.
     fn next_page(&self, current: &str, link: &str) -> Result<String> {
-        let bad = |message: String| Error::Registry {
+        let bad = |problem: String| Error::BadNextPage {
             registry: self.host.clone(),
-            message,
+            problem,
         };
         let here = reqwest::Url::parse(&format!("{}{current}", self.base))
             .map_err(|e| bad(format!("bad page address {current:?}: {e}")))?;
@@ -250,13 +255,10 @@ impl Registry {
         if let Some(authorization) = authorization {
             request = request.header(AUTHORIZATION, authorization);
         }
-        request
-            .send()
-            .await
-            .map_err(|e| Error::RegistryUnreachable {
-                registry: self.host.clone(),
-                reason: innermost(&e),
-            })
+        request.send().await.map_err(|e| Error::Unreachable {
+            registry: self.host.clone(),
+            reason: innermost(&e),
+        })
     }
 
     /// The Bearer flow: ask the token service, with the credentials if any.
@@ -268,44 +270,44 @@ impl Registry {
         }
         let mut params = vec![("scope", scope)];
         params.extend(service.map(|s| ("service", s)));
-        let url = reqwest::Url::parse_with_params(realm, &params).map_err(|e| Error::Registry {
+        let url = reqwest::Url::parse_with_params(realm, &params).map_err(|e| Error::BadRealm {
             registry: self.host.clone(),
-            message: format!("bad token realm {realm:?}: {e}"),
+            realm: realm.to_owned(),
+            problem: e.to_string(),
         })?;
         let mut request = self.http.get(url);
         if let Some(credentials) = &self.credentials {
             request = request.header(AUTHORIZATION, credentials.basic());
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| Error::RegistryUnreachable {
-                registry: realm.to_owned(),
-                reason: innermost(&e),
-            })?;
+        let response = request.send().await.map_err(|e| Error::Unreachable {
+            registry: realm.to_owned(),
+            reason: innermost(&e),
+        })?;
         match response.status() {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
                 return Err(self.refused_credentials());
             }
             s if !s.is_success() => {
-                return Err(Error::Registry {
+                return Err(Error::TokenStatus {
                     registry: self.host.clone(),
-                    message: format!("the token service {realm} answered {s}"),
+                    realm: realm.to_owned(),
+                    status: s,
                 });
             }
             _ => {}
         }
-        let token: Token = response.json().await.map_err(|e| Error::Registry {
+        let token: Token = response.json().await.map_err(|source| Error::Unreadable {
             registry: self.host.clone(),
-            message: format!("unreadable answer of the token service {realm}: {e}"),
+            what: format!("answer of the token service {realm}"),
+            source,
         })?;
         token
             .token
             .or(token.access_token)
             .map(|t| format!("Bearer {t}"))
-            .ok_or_else(|| Error::Registry {
+            .ok_or_else(|| Error::NoToken {
                 registry: self.host.clone(),
-                message: format!("the token service {realm} gave no token"),
+                realm: realm.to_owned(),
             })
     }
 
@@ -326,7 +328,7 @@ impl Registry {
     }
 
     fn refused(&self, detail: &str) -> Error {
-        Error::RegistryAuth {
+        Error::Auth {
             registry: self.host.clone(),
             detail: detail.to_owned(),
             hint: self.hint.clone(),
@@ -355,9 +357,12 @@ impl Registry {
                     .join("; ")
             })
             .unwrap_or_default();
-        Error::Registry {
+        Error::Unexpected {
             registry: self.host.clone(),
-            message: format!("cannot {action} {what}: {status} {}", detail.trim()),
+            action: action.to_owned(),
+            what: what.to_owned(),
+            status,
+            detail: detail.trim().to_owned(),
         }
     }
 }

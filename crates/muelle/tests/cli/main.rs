@@ -5,6 +5,7 @@
 mod bases;
 mod common;
 mod completions;
+mod engine;
 mod errors;
 mod push;
 mod registries;

@@ -13,6 +13,7 @@ use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use super::Error as RegistryError;
 use crate::error::{Error, Result};
 
 /// A user name and its password (or token), and where they came from.
@@ -66,9 +67,11 @@ pub fn variables(environment: &str) -> [(String, String); 2] {
 pub fn find(environment: &str, registry: &str) -> Result<Option<Credentials>> {
     for (user_var, password_var) in variables(environment) {
         if let Ok(username) = std::env::var(&user_var) {
-            let password = std::env::var(&password_var).map_err(|_| {
-                Error::Refused(format!("{user_var} is set but {password_var} is not"))
-            })?;
+            let password =
+                std::env::var(&password_var).map_err(|_| RegistryError::PasswordMissing {
+                    user_var: user_var.clone(),
+                    password_var,
+                })?;
             return Ok(Some(Credentials {
                 username,
                 password: password.into(),
@@ -82,8 +85,10 @@ pub fn find(environment: &str, registry: &str) -> Result<Option<Credentials>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(format!("read {}", path.display()))(e)),
     };
-    let config = DockerConfig::parse(&text)
-        .map_err(|e| Error::Refused(format!("{}: {e}", path.display())))?;
+    let config = DockerConfig::parse(&text).map_err(|source| RegistryError::DockerConfig {
+        path: path.clone(),
+        source,
+    })?;
     match config.lookup(registry)? {
         Some(Found::Stored(credentials)) => Ok(Some(credentials)),
         Some(Found::Helper(helper)) => run_helper(&helper, registry),
@@ -93,13 +98,7 @@ pub fn find(environment: &str, registry: &str) -> Result<Option<Credentials>> {
 
 /// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`, as the docker CLI reads it.
 fn docker_config_path() -> PathBuf {
-    match std::env::var_os("DOCKER_CONFIG") {
-        Some(dir) => PathBuf::from(dir).join("config.json"),
-        None => std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_default()
-            .join(".docker/config.json"),
-    }
+    crate::engine::endpoint::config_dir().join("config.json")
 }
 
 /// The parts of Docker's `config.json` that hold credentials.
@@ -129,8 +128,8 @@ pub enum Found {
 
 impl DockerConfig {
     /// Reads the file's text.
-    pub fn parse(text: &str) -> Result<DockerConfig, String> {
-        serde_json::from_str(text).map_err(|e| e.to_string())
+    pub fn parse(text: &str) -> Result<DockerConfig, serde_json::Error> {
+        serde_json::from_str(text)
     }
 
     /// Looks `registry` up the way docker does: its helper, its `auths`
@@ -157,11 +156,7 @@ fn host_of(key: &str) -> &str {
 
 /// Decodes an `auths.<registry>.auth` value, base64 of `user:password`.
 fn decode(auth: &str) -> Result<Credentials> {
-    let bad = || {
-        Error::Refused(
-            "the docker config's stored auth for the registry is not base64 of user:password; run `docker login` again".into(),
-        )
-    };
+    let bad = || RegistryError::StoredAuth;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(auth.trim())
         .map_err(|_| bad())?;
@@ -185,17 +180,19 @@ struct HelperAnswer {
 /// Asks `docker-credential-<helper> get`; a helper that knows nothing of the registry means anonymous.
 fn run_helper(helper: &str, registry: &str) -> Result<Option<Credentials>> {
     let program = format!("docker-credential-{helper}");
-    let failed = |message: String| Error::Refused(format!("{program} get: {message}"));
+    let failed = |said: String| RegistryError::Helper {
+        program: program.clone(),
+        said,
+    };
     let mut child = Command::new(&program)
         .arg("get")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| {
-            failed(format!(
-                "cannot run it ({e}); install it or fix the docker config"
-            ))
+        .map_err(|source| RegistryError::HelperMissing {
+            program: program.clone(),
+            source,
         })?;
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(registry.as_bytes());
@@ -208,7 +205,7 @@ fn run_helper(helper: &str, registry: &str) -> Result<Option<Credentials>> {
         if stdout.contains("credentials not found") {
             return Ok(None);
         }
-        return Err(failed(stdout.trim().to_owned()));
+        return Err(failed(stdout.trim().to_owned()).into());
     }
     let answer: HelperAnswer =
         serde_json::from_str(&stdout).map_err(|e| failed(format!("unreadable answer: {e}")))?;

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 use bollard::Docker;
 
 use crate::error::Result;
-use crate::progress::Progress;
 use crate::project::Project;
+use crate::ui::progress::Progress;
 
 /// Time between two looks at the sources.
 const POLL: Duration = Duration::from_millis(300);

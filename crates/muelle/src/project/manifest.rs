@@ -186,9 +186,12 @@ impl Manifest {
     pub fn load(path: &Path) -> Result<Manifest> {
         let text =
             std::fs::read_to_string(path).map_err(Error::io(format!("read {}", path.display())))?;
-        Manifest::parse(&text).map_err(|message| Error::Manifest {
-            path: path.to_owned(),
-            message,
+        Manifest::parse(&text).map_err(|problem| {
+            super::Error::Manifest {
+                path: path.to_owned(),
+                problem,
+            }
+            .into()
         })
     }
 
@@ -283,8 +286,11 @@ pub fn locate(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
         .ancestors()
         .map(|dir| dir.join(FILE_NAME))
         .find(|candidate| candidate.is_file())
-        .ok_or_else(|| Error::ManifestNotFound {
-            start: start.to_owned(),
+        .ok_or_else(|| {
+            super::Error::ManifestNotFound {
+                start: start.to_owned(),
+            }
+            .into()
         })
 }
 
@@ -330,7 +336,7 @@ mod tests {
 
     #[test]
     fn the_example_project_parses() {
-        let text = include_str!("../../../muelle.toml");
+        let text = include_str!("../../../../muelle.toml");
         let m = Manifest::parse(text).unwrap();
         assert_eq!(m.project.name, "voting");
         assert_eq!(m.services["vote"].bin(), "vote");

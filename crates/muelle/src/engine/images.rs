@@ -12,8 +12,7 @@ use bollard::query_parameters::{
 use bytes_stream::ByteStream;
 use futures::StreamExt;
 
-use super::{failed, is_not_found, message};
-use crate::error::{Error, Result};
+use super::{Error, Result, failed, is_not_found};
 
 /// What muelle needs to know of a local image.
 #[derive(Debug, Clone)]
@@ -72,7 +71,7 @@ pub async fn pull(
     docker: &Docker,
     reference: &str,
     on_line: &mut dyn FnMut(&str),
-) -> Result<(), String> {
+) -> Result<(), bollard::errors::Error> {
     let (repo, tag) = split_reference(reference);
     let options = CreateImageOptions {
         from_image: Some(repo.to_owned()),
@@ -81,7 +80,7 @@ pub async fn pull(
     };
     let mut stream = docker.create_image(Some(options), None, None);
     while let Some(item) = stream.next().await {
-        let info = item.map_err(|e| message(&e))?;
+        let info = item?;
         if let Some(status) = info.status {
             on_line(&status);
         }
@@ -149,8 +148,9 @@ pub async fn build(
             }
             Err(e) => {
                 return Err(Error::Build {
-                    what: request.tag.to_owned(),
-                    message: format!("{} (after: {})", message(&e), tail.join(" | ")),
+                    tag: request.tag.to_owned(),
+                    source: e,
+                    tail,
                 });
             }
         }

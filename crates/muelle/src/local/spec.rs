@@ -11,7 +11,7 @@ use bollard::models::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::compose::{ComposeFile, Scalar, StringOrList, parse_duration};
+use crate::project::compose::{ComposeFile, Scalar, StringOrList, parse_duration};
 use crate::project::{CONFIG_HASH_LABEL, Project, SERVICE_LABEL};
 
 /// A port published on the host.

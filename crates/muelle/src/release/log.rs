@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::Error as ReleaseError;
 use crate::error::{Error, Result};
 
 /// Where the log lives, relative to the manifest's folder.
@@ -99,10 +100,13 @@ pub fn read(path: &Path) -> Result<Vec<Entry>> {
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|e| Error::ReleaseLog {
-                path: path.to_owned(),
-                line: i + 1,
-                message: e.to_string(),
+            serde_json::from_str(line).map_err(|source| {
+                ReleaseError::Log {
+                    path: path.to_owned(),
+                    line: i + 1,
+                    source,
+                }
+                .into()
             })
         })
         .collect()

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::git::Commit;
+use crate::release::git::Commit;
 
 /// OCI label: the commit the image was built from.
 pub const REVISION: &str = "org.opencontainers.image.revision";

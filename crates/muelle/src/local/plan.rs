@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::spec::ContainerSpec;
+use crate::local::spec::ContainerSpec;
 
 /// A container that exists, as far as planning cares.
 #[derive(Debug, Clone, PartialEq, Eq)]

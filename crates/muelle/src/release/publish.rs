@@ -9,15 +9,15 @@ use std::path::PathBuf;
 
 use bollard::Docker;
 
-use crate::credentials::Credentials;
-use crate::docker::images;
+use crate::engine::images;
 use crate::error::Result;
-use crate::git::Commit;
-use crate::progress::Progress;
 use crate::project::Project;
 use crate::registry::Registry;
-use crate::release_log::{self, Entry};
-use crate::version::{self, LATEST, Stamp};
+use crate::registry::credentials::Credentials;
+use crate::release::git::Commit;
+use crate::release::log::{self as release_log, Entry};
+use crate::release::version::{self, LATEST, Stamp};
+use crate::ui::progress::Progress;
 
 /// The environment whose pushes are releases: logged, and only from a clean tree.
 pub const PROD: &str = "prod";
@@ -194,7 +194,8 @@ pub async fn execute(
     };
     let services: Vec<String> = plan.images.iter().map(|i| i.service.clone()).collect();
     let replaced =
-        crate::prepare::build_services(docker, project, &services, &labels, progress).await?;
+        crate::image::host_build::build_services(docker, project, &services, &labels, progress)
+            .await?;
     let host = plan.destination.registry.clone();
     let mut pushed = Vec::new();
     for image in &plan.images {
@@ -220,7 +221,7 @@ pub async fn execute(
                 }
                 Err(e) => {
                     layers.fail();
-                    return Err(e);
+                    return Err(e.into());
                 }
             }
         }

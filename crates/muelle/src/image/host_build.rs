@@ -1,7 +1,6 @@
-//! The images a set of services needs, made ready before anything starts:
-//! third-party images are found locally, pulled, or replaced by their
-//! offline stand-ins; the project's own services are built on the host with
-//! cargo and packaged onto the runtime base, skipped when nothing changed.
+//! The project's own services built on the host: one cargo run for their
+//! release binaries, each packaged onto the runtime base with its OCI
+//! labels, skipped when the image already holds that binary.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -11,10 +10,12 @@ use bollard::Docker;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::docker::images::{self, BuildRequest};
+use super::Error as ImageError;
+use super::resolve::resolve_variable;
+use crate::engine::images::{self, BuildRequest};
 use crate::error::{Error, Result};
-use crate::progress::Progress;
 use crate::project::Project;
+use crate::ui::progress::Progress;
 
 /// Label holding the sha256 of the binary packaged into a service image.
 pub const BINARY_LABEL: &str = "muelle.binary.sha256";
@@ -22,68 +23,6 @@ pub const BINARY_LABEL: &str = "muelle.binary.sha256";
 pub const RUNTIME_LABEL: &str = "muelle.runtime.id";
 /// Label holding a hash of the packaging Dockerfile.
 pub const DOCKERFILE_LABEL: &str = "muelle.dockerfile.hash";
-
-/// The images of a set of services, ready to run.
-#[derive(Debug, Default)]
-pub struct Prepared {
-    /// Service → image id.
-    pub ids: BTreeMap<String, String>,
-    /// Ids of service images replaced by a rebuild, to remove once unused.
-    pub replaced: Vec<String>,
-}
-
-/// Makes every image of `services` available.
-pub async fn prepare(
-    docker: &Docker,
-    project: &mut Project,
-    services: &[String],
-    progress: &Progress,
-) -> Result<Prepared> {
-    let built: Vec<String> = services
-        .iter()
-        .filter(|s| project.manifest.services.contains_key(*s))
-        .cloned()
-        .collect();
-    for service in services.iter().filter(|s| !built.contains(s)) {
-        for var in project.image_variables(service) {
-            let default = project.compose()?.services[service]
-                .image
-                .clone()
-                .unwrap_or_default();
-            resolve_variable(docker, project, &var, &default, progress).await?;
-        }
-    }
-    let mut replaced = if built.is_empty() {
-        Vec::new()
-    } else {
-        build_services(docker, project, &built, &|_| BTreeMap::new(), progress).await?
-    };
-    let compose = project.compose()?;
-    let mut ids = BTreeMap::new();
-    for service in services {
-        let image = compose.services[service].image.clone().unwrap_or_default();
-        let local = match images::inspect(docker, &image).await? {
-            Some(local) => local,
-            None => {
-                pull(docker, &image, progress).await.map_err(|reason| Error::ImageUnavailable {
-                    image: image.clone(),
-                    reason,
-                    hint: format!("build or load it, or name another image for {service} in the compose file"),
-                })?;
-                images::inspect(docker, &image)
-                    .await?
-                    .ok_or_else(|| Error::ImageUnavailable {
-                        image: image.clone(),
-                        reason: "the pull left no image".into(),
-                        hint: "try `docker pull` by hand".into(),
-                    })?
-            }
-        };
-        ids.insert(service.clone(), local.id);
-    }
-    replaced.retain(|old| !ids.values().any(|id| id == old));
-    Ok(Prepared { ids, replaced })
-}
 
 /// Builds the images of `services` (all built by muelle, see
 /// `[services]`) under their compose names, with a service's
@@ -125,62 +64,6 @@ pub async fn build_services(
         replaced.extend(package(docker, job, progress).await?);
     }
     Ok(replaced)
-}
-
-/// Decides the image behind a variable with an offline recipe: the user's
-/// value, else the default if present or pullable, else the stand-in (built
-/// if needed). Sets the variable for the compose file and returns the image.
-async fn resolve_variable(
-    docker: &Docker,
-    project: &mut Project,
-    var: &str,
-    default: &str,
-    progress: &Progress,
-) -> Result<String> {
-    if let Some(value) = project.lookup(var) {
-        return Ok(value);
-    }
-    let Some(recipe) = project.manifest.bases.images.get(var).cloned() else {
-        return Ok(default.to_owned());
-    };
-    if images::inspect(docker, default).await?.is_some() {
-        return Ok(default.to_owned());
-    }
-    let stand_in = crate::bases::tag(&project.manifest.bases, &recipe);
-    if images::inspect(docker, &stand_in).await?.is_none() {
-        match pull(docker, default, progress).await {
-            Ok(()) => return Ok(default.to_owned()),
-            Err(reason) => progress.say(&format!(
-                "{default} cannot be pulled ({reason}); building the offline stand-in {stand_in} from Debian packages (once)"
-            )),
-        }
-    }
-    let root = project.root.clone();
-    let tag = crate::bases::ensure(
-        docker,
-        &root,
-        &project.manifest.bases,
-        &recipe,
-        progress,
-        false,
-    )
-    .await?;
-    project.overrides.insert(var.to_owned(), tag.clone());
-    Ok(tag)
-}
-
-async fn pull(docker: &Docker, image: &str, progress: &Progress) -> Result<(), String> {
-    let task = progress.task(format!("pull {image}"));
-    match images::pull(docker, image, &mut |line| task.status(line)).await {
-        Ok(()) => {
-            task.done("pulled");
-            Ok(())
-        }
-        Err(reason) => {
-            task.fail();
-            Err(reason)
-        }
-    }
 }
 
 /// The OCI labels every service image carries; `muelle build` adds revision, version and created.
@@ -228,10 +111,7 @@ pub async fn cargo_build(
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| Error::Build {
-            what: "the services".into(),
-            message: format!("cannot run cargo: {e}; install Rust (https://rustup.rs)"),
-        })?;
+        .map_err(|source| ImageError::NoCargo { source })?;
     let stderr = child.stderr.take().map(BufReader::new);
     let status_task = &task;
     let read_stderr = async move {
@@ -268,22 +148,16 @@ pub async fn cargo_build(
     let status = child.wait().await.map_err(Error::io("wait for cargo"))?;
     if !status.success() {
         task.fail();
-        let errors: Vec<&String> = tail
-            .iter()
+        let errors = tail
+            .into_iter()
             .filter(|l| l.starts_with("error"))
             .take(3)
             .collect();
-        return Err(Error::Build {
-            what: services.join(", "),
-            message: format!(
-                "cargo build failed: {}",
-                errors
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            ),
-        });
+        return Err(ImageError::Cargo {
+            services: services.to_vec(),
+            errors,
+        }
+        .into());
     }
     task.done("compiled");
     services
@@ -293,9 +167,12 @@ pub async fn cargo_build(
             executables
                 .get(bin)
                 .map(|path| (service.clone(), path.clone()))
-                .ok_or_else(|| Error::Build {
-                    what: service.clone(),
-                    message: format!("cargo built no binary named {bin}"),
+                .ok_or_else(|| {
+                    ImageError::NoBinary {
+                        service: service.clone(),
+                        bin: bin.to_owned(),
+                    }
+                    .into()
                 })
         })
         .collect()
@@ -355,10 +232,13 @@ pub async fn package(
     // labels: the classic builder turns each of those into a step of its own,
     // each a container commit.
     let mut dockerfile = dockerfile;
-    dockerfile.extend_from_slice(crate::context::label_instruction(&labels).as_bytes());
+    dockerfile.extend_from_slice(crate::image::context::label_instruction(&labels).as_bytes());
     let request = BuildRequest {
         tag: job.image,
-        context: crate::context::tar(&[("Dockerfile".into(), dockerfile), ("app".into(), bytes)])?,
+        context: crate::image::context::tar(&[
+            ("Dockerfile".into(), dockerfile),
+            ("app".into(), bytes),
+        ])?,
         args: HashMap::from([
             (job.runtime_arg.to_owned(), job.runtime.0.to_owned()),
             ("SERVICE".to_owned(), title),
@@ -372,7 +252,7 @@ pub async fn package(
         }
         Err(e) => {
             task.fail();
-            Err(e)
+            Err(e.into())
         }
     }
 }

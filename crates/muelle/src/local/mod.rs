@@ -2,19 +2,26 @@
 //! and apply the plan with progress. `up`, `down`, `reset` and `--watch`
 //! all go through here.
 
+pub mod plan;
+pub mod spec;
+pub mod watch;
+
+pub use crate::error::local::Error;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{Ipv4Addr, TcpListener};
 use std::time::{Duration, Instant};
 
 use bollard::Docker;
 
-use crate::compose::ComposeFile;
-use crate::docker::{self, containers, containers::Readiness, networks, volumes};
-use crate::error::{Error, Result};
-use crate::plan::{self, Existing, Observed, Plan, Step};
-use crate::progress::Progress;
+use crate::engine::{self, containers, containers::Readiness, networks, volumes};
+use crate::error::Result;
+use crate::error::local::Error as LocalError;
+use crate::project::compose::ComposeFile;
 use crate::project::{self, CONFIG_HASH_LABEL, Project, SERVICE_LABEL};
-use crate::spec::{self, ContainerSpec};
+use crate::ui::progress::Progress;
+use plan::{Existing, Observed, Plan, Step};
+use spec::ContainerSpec;
 
 /// How long a service may take to become healthy; PostgreSQL's first start
 /// (initdb) is the slowest thing here.
@@ -50,9 +57,9 @@ pub fn plan_up(
     images: &BTreeMap<String, String>,
     observed: &Observed,
 ) -> Result<(Plan, BTreeMap<String, ContainerSpec>)> {
-    let compose_error = |message: String| Error::Compose {
+    let compose_error = |message: String| project::Error::Compose {
         path: project.compose_path().to_owned(),
-        message,
+        problem: message,
     };
     let mut specs = BTreeMap::new();
     for service in services {
@@ -147,11 +154,12 @@ fn check_ports(spec: &ContainerSpec, hint: &str) -> Result<()> {
         let ip: Ipv4Addr = p.host_ip.parse().unwrap_or(Ipv4Addr::UNSPECIFIED);
         if let Err(e) = TcpListener::bind((ip, port)) {
             if e.kind() == std::io::ErrorKind::AddrInUse {
-                return Err(Error::PortInUse {
+                return Err(LocalError::PortInUse {
                     port,
                     service: spec.service.clone(),
                     hint: hint.to_owned(),
-                });
+                }
+                .into());
             }
         }
     }
@@ -159,16 +167,16 @@ fn check_ports(spec: &ContainerSpec, hint: &str) -> Result<()> {
 }
 
 /// Docker's own "port is already allocated" becomes the same one-line error.
-fn port_error(error: Error, spec: &ContainerSpec, hint: &str) -> Error {
-    let taken = matches!(&error, Error::Docker { message, .. }
-        if message.contains("port is already allocated") || message.contains("address already in use"));
+fn port_error(error: engine::Error, spec: &ContainerSpec, hint: &str) -> crate::Error {
+    let taken = error.is_port_taken();
     match (taken, spec.published.iter().find_map(|p| p.host_port)) {
-        (true, Some(port)) => Error::PortInUse {
+        (true, Some(port)) => LocalError::PortInUse {
             port,
             service: spec.service.clone(),
             hint: hint.to_owned(),
-        },
-        _ => error,
+        }
+        .into(),
+        _ => error.into(),
     }
 }
 
@@ -180,7 +188,7 @@ pub async fn wait_healthy(
     progress: &Progress,
 ) -> Result<()> {
     let deadline = Instant::now() + HEALTH_TIMEOUT;
-    let mut pending: Vec<(String, crate::progress::Task)> = services
+    let mut pending: Vec<(String, crate::ui::progress::Task)> = services
         .iter()
         .map(|s| (s.clone(), progress.task(format!("start {s}"))))
         .collect();
@@ -195,25 +203,22 @@ pub async fn wait_healthy(
                 }
                 Readiness::Waiting(detail) => {
                     task.fail();
-                    return Err(Error::Unhealthy {
+                    return Err(LocalError::NotHealthyInTime {
                         service,
-                        detail: format!(
-                            "not healthy after {}s ({detail})",
-                            HEALTH_TIMEOUT.as_secs()
-                        ),
-                    });
+                        waited: HEALTH_TIMEOUT,
+                        state: detail,
+                    }
+                    .into());
                 }
                 Readiness::Failed(detail) => {
                     task.fail();
                     let last = last_log_line(docker, &project.container_name(&service)).await;
-                    return Err(Error::Unhealthy {
+                    return Err(LocalError::Failed {
                         service,
-                        detail: if last.is_empty() {
-                            detail
-                        } else {
-                            format!("{detail}; last log: {last}")
-                        },
-                    });
+                        detail,
+                        last_log: (!last.is_empty()).then_some(last),
+                    }
+                    .into());
                 }
             }
         }
@@ -252,14 +257,14 @@ pub async fn up(
 ) -> Result<BTreeMap<String, ContainerSpec>> {
     let compose = project.compose()?;
     let services = project::with_dependencies(&compose, services);
-    let prepared = crate::prepare::prepare(docker, project, &services, progress).await?;
+    let prepared = crate::image::prepare::prepare(docker, project, &services, progress).await?;
     let compose = project.compose()?;
     let observed = observe(docker, project).await?;
     let (plan, specs) = plan_up(project, &compose, &services, &prepared.ids, &observed)?;
     tracing::debug!(plan = %plan, "up");
     apply(docker, project, &plan, &specs, progress).await?;
     for old in &prepared.replaced {
-        crate::docker::images::remove_unused(docker, old).await?;
+        crate::engine::images::remove_unused(docker, old).await?;
     }
     Ok(specs)
 }
@@ -275,16 +280,12 @@ pub async fn down(
 ) -> Result<Plan> {
     let compose = project.compose()?;
     let observed = observe(docker, project).await?;
-    let levels = project::levels(&compose, services).map_err(|message| Error::Compose {
-        path: project.compose_path().to_owned(),
-        message,
-    })?;
+    let levels =
+        project::levels(&compose, services).map_err(|message| project::Error::Compose {
+            path: project.compose_path().to_owned(),
+            problem: message,
+        })?;
     let plan = plan::down(&levels, &observed, everything);
     apply(docker, project, &plan, &BTreeMap::new(), progress).await?;
     Ok(plan)
-}
-
-/// Whether Docker is reachable, as a one-line error otherwise.
-pub async fn connect() -> Result<Docker> {
-    docker::connect().await
 }

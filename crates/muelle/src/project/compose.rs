@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 
-pub use crate::duration::parse_duration;
-use crate::interpolate::interpolate;
+pub use crate::project::duration::parse_duration;
+use crate::project::interpolate::interpolate;
 
 /// A compose file, after variable interpolation.
 #[derive(Debug, Clone, Deserialize)]
@@ -276,7 +276,7 @@ fn interpolate_all(
 
 fn check(file: &ComposeFile) -> Result<(), String> {
     for (name, service) in &file.services {
-        crate::manifest::check_name(&format!("services.{name}"), name)?;
+        crate::project::manifest::check_name(&format!("services.{name}"), name)?;
         if service.image.is_none() {
             return Err(format!(
                 "services.{name}.image: muelle needs an image name for every service"

@@ -13,8 +13,7 @@ use bollard::query_parameters::{
 };
 use futures::{Stream, StreamExt};
 
-use super::{failed, is_not_found, label_filter};
-use crate::error::{Error, Result};
+use super::{Error, Result, failed, is_not_found, label_filter};
 
 /// A container as `ps` and the planner see it.
 #[derive(Debug, Clone)]
@@ -269,12 +268,9 @@ pub async fn exec(
         Some(0) => Ok(output),
         code => Err(Error::Exec {
             service: service.to_owned(),
-            command: command.join(" "),
-            output: format!(
-                "exit code {}: {}",
-                code.map_or("unknown".into(), |c| c.to_string()),
-                output.trim().replace('\n', " ")
-            ),
+            command: command.to_vec(),
+            code,
+            output,
         }),
     }
 }

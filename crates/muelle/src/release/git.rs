@@ -5,7 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::error::{Error, Result};
+use super::Error as ReleaseError;
+use crate::error::Result;
 
 /// The commit being built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,9 +25,9 @@ fn git(dir: &Path, args: &[&str], action: &str) -> Result<String> {
         .current_dir(dir)
         .args(args)
         .output()
-        .map_err(|e| Error::Git {
+        .map_err(|source| ReleaseError::NoGit {
             action: action.to_owned(),
-            message: format!("cannot run git ({e}); install git"),
+            source,
         })?;
     if output.status.success() {
         return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
@@ -39,10 +40,11 @@ fn git(dir: &Path, args: &[&str], action: &str) -> Result<String> {
         .unwrap_or("git failed")
         .trim()
         .to_owned();
-    Err(Error::Git {
+    Err(ReleaseError::Git {
         action: action.to_owned(),
-        message: last,
-    })
+        said: last,
+    }
+    .into())
 }
 
 /// The commit checked out in the repository around `dir`.
@@ -54,10 +56,7 @@ pub fn head(dir: &Path) -> Result<Commit> {
     let out = git(dir, &["log", "-1", "--format=%H%n%h%n%s"], &action)?;
     let mut lines = out.lines();
     let (Some(sha), Some(short)) = (lines.next(), lines.next()) else {
-        return Err(Error::Git {
-            action,
-            message: "git printed no commit".into(),
-        });
+        return Err(ReleaseError::NoCommit { action }.into());
     };
     Ok(Commit {
         sha: sha.trim().to_owned(),

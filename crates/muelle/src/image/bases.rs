@@ -11,10 +11,11 @@ use bollard::Docker;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::docker::images::{self, BuildRequest};
+use super::Error as ImageError;
+use crate::engine::images::{self, BuildRequest};
 use crate::error::{Error, Result};
-use crate::manifest::Bases;
-use crate::progress::Progress;
+use crate::project::manifest::Bases;
+use crate::ui::progress::Progress;
 
 /// Label holding the hash of the recipe a stand-in was built from.
 pub const RECIPE_LABEL: &str = "muelle.recipe.hash";
@@ -48,10 +49,7 @@ pub async fn ensure_debian(
     }
     let image = images::inspect(docker, &tag)
         .await?
-        .ok_or_else(|| Error::Build {
-            what: tag.clone(),
-            message: "the import left no image".into(),
-        })?;
+        .ok_or_else(|| ImageError::ImportLeftNoImage { tag: tag.clone() })?;
     Ok(image.id)
 }
 
@@ -59,21 +57,19 @@ async fn debootstrap_and_import(
     docker: &Docker,
     bases: &Bases,
     tag: &str,
-    task: &crate::progress::Task,
+    task: &crate::ui::progress::Task,
 ) -> Result<()> {
-    let what = || tag.to_owned();
-    let debootstrap = ["/usr/sbin/debootstrap", "/sbin/debootstrap", "/usr/bin/debootstrap"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .ok_or_else(|| Error::Build {
-            what: what(),
-            message: "debootstrap is not installed: apt-get install debootstrap (or pull the official images)".into(),
-        })?;
+    let tag_owned = || tag.to_owned();
+    let debootstrap = [
+        "/usr/sbin/debootstrap",
+        "/sbin/debootstrap",
+        "/usr/bin/debootstrap",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists())
+    .ok_or_else(|| ImageError::NoDebootstrap { tag: tag_owned() })?;
     if !nix::unistd::geteuid().is_root() {
-        return Err(Error::Build {
-            what: what(),
-            message: "debootstrap needs root: run `sudo muelle bases` once".into(),
-        });
+        return Err(ImageError::NeedsRoot { tag: tag_owned() }.into());
     }
     let dir = tempfile::Builder::new()
         .prefix("muelle-rootfs-")
@@ -102,13 +98,12 @@ async fn debootstrap_and_import(
         .await
         .map_err(Error::io("run debootstrap"))?;
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(Error::Build {
-            what: what(),
-            message: format!("debootstrap failed: {} {}", last, stderr.trim())
-                .trim()
-                .to_owned(),
-        });
+        return Err(ImageError::Debootstrap {
+            tag: tag_owned(),
+            last_line: last,
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+        .into());
     }
     // Package caches would only make the image bigger; apt-get update refills lists.
     for cache in ["var/cache/apt/archives", "var/lib/apt/lists"] {
@@ -129,18 +124,19 @@ async fn debootstrap_and_import(
         .kill_on_drop(true)
         .spawn()
         .map_err(Error::io("run tar"))?;
-    let stdout = tar.stdout.take().ok_or_else(|| Error::Build {
-        what: what(),
-        message: "tar gave no output".into(),
-    })?;
+    let stdout = tar
+        .stdout
+        .take()
+        .ok_or_else(|| ImageError::TarNoOutput { tag: tag_owned() })?;
     let stream = tokio_util::io::ReaderStream::new(stdout);
     images::import(docker, tag, Box::pin(stream), &["CMD [\"bash\"]"]).await?;
     let status = tar.wait().await.map_err(Error::io("run tar"))?;
     if !status.success() {
-        return Err(Error::Build {
-            what: what(),
-            message: format!("tar of the root file system failed ({status})"),
-        });
+        return Err(ImageError::Tar {
+            tag: tag_owned(),
+            status,
+        }
+        .into());
     }
     Ok(())
 }
@@ -199,7 +195,7 @@ pub async fn ensure(
     let task = progress.task(format!("build {tag} from Debian packages"));
     let request = BuildRequest {
         tag: &tag,
-        context: crate::context::tar(&files)?,
+        context: crate::image::context::tar(&files)?,
         args: HashMap::from([("DEBIAN_IMAGE".to_owned(), self::tag(bases, "debian"))]),
         labels: HashMap::from([(RECIPE_LABEL.to_owned(), hash)]),
     };
@@ -207,7 +203,7 @@ pub async fn ensure(
         Ok(()) => task.done("built"),
         Err(e) => {
             task.fail();
-            return Err(e);
+            return Err(e.into());
         }
     }
     Ok(tag)

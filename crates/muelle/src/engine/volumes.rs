@@ -6,8 +6,7 @@ use bollard::Docker;
 use bollard::models::VolumeCreateRequest;
 use bollard::query_parameters::{ListVolumesOptions, RemoveVolumeOptions};
 
-use super::{failed, is_not_found, label_filter};
-use crate::error::Result;
+use super::{Result, failed, is_not_found, label_filter};
 
 /// Names of the volumes carrying all of `labels`.
 pub async fn names(docker: &Docker, labels: &[String]) -> Result<Vec<String>> {

@@ -2,12 +2,20 @@
 //! variables muelle sets, the Docker names and labels of everything it owns,
 //! and targets resolved to services in start order.
 
+pub mod compose;
+pub mod duration;
+pub mod interpolate;
+pub mod manifest;
+
+pub use crate::error::project::Error;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::compose::{self, ComposeFile};
-use crate::error::{Error, Result};
-use crate::manifest::{self, ALL, Manifest};
+use crate::error::Result;
+use crate::error::project::Error as ProjectError;
+use compose::ComposeFile;
+use manifest::{ALL, Manifest};
 
 /// Label compose puts on everything of a project; muelle uses it too, so
 /// `docker compose -p <name>` and muelle see the same objects.
@@ -64,21 +72,24 @@ impl Project {
             .project_name
             .clone()
             .unwrap_or_else(|| manifest.project.name.clone());
-        manifest::check_name("project name", &name).map_err(|message| Error::Manifest {
+        manifest::check_name("project name", &name).map_err(|message| ProjectError::Manifest {
             path: path.clone(),
-            message,
+            problem: message,
         })?;
         let mut extra_labels = BTreeMap::new();
         for label in &selection.labels {
             let (k, v) = label.split_once('=').unwrap_or((label, ""));
             if k.is_empty() {
-                return Err(Error::Refused(format!("--label {label:?}: give key=value")));
+                return Err(ProjectError::BadLabel {
+                    label: label.clone(),
+                }
+                .into());
             }
             extra_labels.insert(k.to_owned(), v.to_owned());
         }
         let compose_path = root.join(&manifest.project.compose);
         let compose_text = std::fs::read_to_string(&compose_path)
-            .map_err(Error::io(format!("read {}", compose_path.display())))?;
+            .map_err(crate::Error::io(format!("read {}", compose_path.display())))?;
         let project = Project {
             root,
             manifest,
@@ -95,9 +106,12 @@ impl Project {
     }
 
     fn check_manifest_against(&self, compose: &ComposeFile, path: &Path) -> Result<()> {
-        let bad = |message: String| Error::Manifest {
-            path: path.to_owned(),
-            message,
+        let bad = |problem: String| -> crate::Error {
+            ProjectError::Manifest {
+                path: path.to_owned(),
+                problem,
+            }
+            .into()
         };
         for name in self.manifest.services.keys() {
             if !compose.services.contains_key(name) {
@@ -136,11 +150,12 @@ impl Project {
 
     /// The compose file, interpolated with the current variables.
     pub fn compose(&self) -> Result<ComposeFile> {
-        compose::parse(&self.compose_text, &|name| self.lookup(name)).map_err(|message| {
-            Error::Compose {
+        compose::parse(&self.compose_text, &|name| self.lookup(name)).map_err(|problem| {
+            ProjectError::Compose {
                 path: self.compose_path.clone(),
-                message,
+                problem,
             }
+            .into()
         })
     }
 
@@ -233,10 +248,11 @@ impl Project {
                 let mut known: Vec<&str> = vec![ALL];
                 known.extend(self.manifest.groups.keys().map(String::as_str));
                 known.extend(all.iter().map(String::as_str));
-                return Err(Error::UnknownTarget {
+                return Err(ProjectError::UnknownTarget {
                     name: name.clone(),
-                    known: known.join(", "),
-                });
+                    known: known.into_iter().map(str::to_owned).collect(),
+                }
+                .into());
             }
         }
         Ok(all.into_iter().filter(|s| chosen.contains(s)).collect())

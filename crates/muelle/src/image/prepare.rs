@@ -1,0 +1,78 @@
+//! The images a set of services needs, made ready before anything starts:
+//! third-party images are found locally or pulled, images with an offline
+//! recipe are resolved to their stand-ins, and the project's own services
+//! are built on the host (see `host_build`).
+
+use std::collections::BTreeMap;
+
+use bollard::Docker;
+
+use super::Error as ImageError;
+use super::host_build::build_services;
+use super::resolve::{pull, resolve_variable};
+use crate::engine::images;
+use crate::error::Result;
+use crate::project::Project;
+use crate::ui::progress::Progress;
+
+/// The images of a set of services, ready to run.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// Service → image id.
+    pub ids: BTreeMap<String, String>,
+    /// Ids of service images replaced by a rebuild, to remove once unused.
+    pub replaced: Vec<String>,
+}
+
+/// Makes every image of `services` available.
+pub async fn prepare(
+    docker: &Docker,
+    project: &mut Project,
+    services: &[String],
+    progress: &Progress,
+) -> Result<Prepared> {
+    let built: Vec<String> = services
+        .iter()
+        .filter(|s| project.manifest.services.contains_key(*s))
+        .cloned()
+        .collect();
+    for service in services.iter().filter(|s| !built.contains(s)) {
+        for var in project.image_variables(service) {
+            let default = project.compose()?.services[service]
+                .image
+                .clone()
+                .unwrap_or_default();
+            resolve_variable(docker, project, &var, &default, progress).await?;
+        }
+    }
+    let mut replaced = if built.is_empty() {
+        Vec::new()
+    } else {
+        build_services(docker, project, &built, &|_| BTreeMap::new(), progress).await?
+    };
+    let compose = project.compose()?;
+    let mut ids = BTreeMap::new();
+    for service in services {
+        let image = compose.services[service].image.clone().unwrap_or_default();
+        let local = match images::inspect(docker, &image).await? {
+            Some(local) => local,
+            None => {
+                pull(docker, &image, progress)
+                    .await
+                    .map_err(|source| ImageError::Unavailable {
+                        image: image.clone(),
+                        service: service.clone(),
+                        source,
+                    })?;
+                images::inspect(docker, &image).await?.ok_or_else(|| {
+                    ImageError::PullLeftNoImage {
+                        image: image.clone(),
+                    }
+                })?
+            }
+        };
+        ids.insert(service.clone(), local.id);
+    }
+    replaced.retain(|old| !ids.values().any(|id| id == old));
+    Ok(Prepared { ids, replaced })
+}

@@ -1,0 +1,3 @@
+//! What people see on the terminal while muelle works.
+
+pub mod progress;
