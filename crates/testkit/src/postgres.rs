@@ -60,10 +60,14 @@ impl Postgres {
 
     /// A URL for `DATABASE_URL`, to the `postgres` database.
     pub fn url(&self) -> String {
-        format!(
-            "postgres://postgres:postgres@127.0.0.1:{}/postgres",
-            self.port
-        )
+        self.url_as("postgres")
+    }
+
+    /// Like [`Postgres::url`] but as `role`, for tests of what a service
+    /// does with fewer rights (local connections are trusted, so any
+    /// password does).
+    pub fn url_as(&self, role: &str) -> String {
+        format!("postgres://{role}:{role}@127.0.0.1:{}/postgres", self.port)
     }
 
     /// The port it listens on.
