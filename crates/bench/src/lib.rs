@@ -2,7 +2,8 @@
 //! them, side by side in one run.
 //!
 //! One run measures, one after the other on the same Redis and PostgreSQL:
-//! un-pipelined `RPUSH` then vote at full speed; pipelined `RPUSH`; the raw
+//! un-pipelined `RPUSH` then vote at full speed, with Redis fsyncing once a
+//! second and then before every answer; pipelined `RPUSH`; the raw
 //! batched upsert then the worker draining a full queue; vote-to-screen
 //! latency through all three services; and many idle `/events` clients on
 //! result. Runs are repeated and each figure reported as its median with
@@ -20,6 +21,7 @@ mod procs;
 mod results;
 mod stack;
 mod stats;
+mod tables;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -206,6 +208,15 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
             stats::ms(vote.report.latency.p99_ms)
         ),
     );
+    let vote_always = phases::fsync::run(stack, sizes.vote_warmup, sizes.vote_duration).await?;
+    step(
+        "  … appendfsync always",
+        format!(
+            "{}, p99 {}",
+            stats::per_second(vote_always.report.throughput),
+            stats::ms(vote_always.report.latency.p99_ms)
+        ),
+    );
     let pipeline = Some(limits::PIPELINE);
     let pipelined = limits::rpush(
         redis_port,
@@ -248,6 +259,7 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         rpush_cpu: rpush.cpu,
         rpush_pipelined,
         vote,
+        vote_always,
         upsert,
         drain,
         screen,
