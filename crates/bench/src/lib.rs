@@ -200,23 +200,9 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
     let rpush = limits::rpush(redis_port, redis_pid, sizes.rpush_requests, None).await?;
     step("RPUSH un-pipelined", stats::per_second(rpush.rate));
     let vote = phases::vote::run(stack, sizes.vote_warmup, sizes.vote_duration).await?;
-    step(
-        "vote POST",
-        format!(
-            "{}, p99 {}",
-            stats::per_second(vote.report.throughput),
-            stats::ms(vote.report.latency.p99_ms)
-        ),
-    );
+    step("vote POST", rate_and_p99(&vote));
     let vote_always = phases::fsync::run(stack, sizes.vote_warmup, sizes.vote_duration).await?;
-    step(
-        "  … appendfsync always",
-        format!(
-            "{}, p99 {}",
-            stats::per_second(vote_always.report.throughput),
-            stats::ms(vote_always.report.latency.p99_ms)
-        ),
-    );
+    step("  … appendfsync always", rate_and_p99(&vote_always));
     let pipeline = Some(limits::PIPELINE);
     let pipelined = limits::rpush(
         redis_port,
@@ -266,6 +252,14 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         screen_full,
         sse,
     })
+}
+
+fn rate_and_p99(vote: &phases::vote::VoteRun) -> String {
+    format!(
+        "{}, p99 {}",
+        stats::per_second(vote.report.throughput),
+        stats::ms(vote.report.latency.p99_ms)
+    )
 }
 
 fn screen_p99(screen: &phases::screen::ScreenRun) -> String {

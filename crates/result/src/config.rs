@@ -1,5 +1,6 @@
 //! The result service's settings, read from the environment once at start.
 
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use voting::ballot::Options;
@@ -72,36 +73,50 @@ impl ServiceConfig for Config {
 }
 
 fn refresh_interval(env: &Env) -> Result<Duration, ConfigError> {
-    const NAME: &str = "REFRESH_INTERVAL_MS";
-    let default = u64::try_from(DEFAULT_REFRESH_INTERVAL.as_millis()).unwrap_or(u64::MAX);
-    let interval = Duration::from_millis(env.parse(NAME, default)?);
-    if !(MIN_REFRESH_INTERVAL..=MAX_REFRESH_INTERVAL).contains(&interval) {
-        return Err(ConfigError {
-            name: NAME,
-            reason: format!(
-                "must be between {} and {} milliseconds",
-                MIN_REFRESH_INTERVAL.as_millis(),
-                MAX_REFRESH_INTERVAL.as_millis()
-            ),
-        });
-    }
-    Ok(interval)
+    let range = MIN_REFRESH_INTERVAL..=MAX_REFRESH_INTERVAL;
+    let interval = millis(
+        env,
+        "REFRESH_INTERVAL_MS",
+        DEFAULT_REFRESH_INTERVAL,
+        range,
+        false,
+    )?;
+    Ok(interval.unwrap_or(DEFAULT_REFRESH_INTERVAL))
 }
 
 fn reconcile_interval(env: &Env) -> Result<Option<Duration>, ConfigError> {
-    const NAME: &str = "TALLY_RECONCILE_INTERVAL_MS";
-    let default = u64::try_from(DEFAULT_RECONCILE_INTERVAL.as_millis()).unwrap_or(u64::MAX);
-    let interval = Duration::from_millis(env.parse(NAME, default)?);
-    if interval.is_zero() {
+    let range = MIN_RECONCILE_INTERVAL..=MAX_RECONCILE_INTERVAL;
+    millis(
+        env,
+        "TALLY_RECONCILE_INTERVAL_MS",
+        DEFAULT_RECONCILE_INTERVAL,
+        range,
+        true,
+    )
+}
+
+/// A duration in milliseconds from `name` (else `default`) within `range`;
+/// `None` for `0` where `zero_is_never`.
+fn millis(
+    env: &Env,
+    name: &'static str,
+    default: Duration,
+    range: RangeInclusive<Duration>,
+    zero_is_never: bool,
+) -> Result<Option<Duration>, ConfigError> {
+    let default = u64::try_from(default.as_millis()).unwrap_or(u64::MAX);
+    let interval = Duration::from_millis(env.parse(name, default)?);
+    if zero_is_never && interval.is_zero() {
         return Ok(None);
     }
-    if !(MIN_RECONCILE_INTERVAL..=MAX_RECONCILE_INTERVAL).contains(&interval) {
+    if !range.contains(&interval) {
         return Err(ConfigError {
-            name: NAME,
+            name,
             reason: format!(
-                "must be 0 (never) or between {} and {} milliseconds",
-                MIN_RECONCILE_INTERVAL.as_millis(),
-                MAX_RECONCILE_INTERVAL.as_millis()
+                "must be {}between {} and {} milliseconds",
+                if zero_is_never { "0 (never) or " } else { "" },
+                range.start().as_millis(),
+                range.end().as_millis()
             ),
         });
     }

@@ -17,13 +17,16 @@ const FALLBACK_LOG: &str = "cannot keep a vote tally";
 /// A database with the table and three votes, made by its owner.
 async fn database_with_votes() -> Postgres {
     let postgres = Postgres::start().await;
+    add_votes(&postgres, "('v1', 'a'), ('v2', 'b'), ('v3', 'b')").await;
+    postgres
+}
+
+/// Inserts `(id, vote)` rows as the table's owner, making it if need be.
+async fn add_votes(postgres: &Postgres, rows: &str) {
     let mut owner = postgres.client().await;
     voting::schema::ensure(&mut owner).await.unwrap();
-    owner
-        .batch_execute("INSERT INTO votes (id, vote) VALUES ('v1', 'a'), ('v2', 'b'), ('v3', 'b')")
-        .await
-        .unwrap();
-    postgres
+    let insert = format!("INSERT INTO votes (id, vote) VALUES {rows}");
+    owner.batch_execute(&insert).await.unwrap();
 }
 
 #[tokio::test]
@@ -124,12 +127,7 @@ async fn the_binary_says_once_that_it_counts_with_the_original_query() {
 
     // A new connection sets up again, and must not say it again.
     postgres.restart().await;
-    let mut owner = postgres.client().await;
-    voting::schema::ensure(&mut owner).await.unwrap();
-    owner
-        .batch_execute("INSERT INTO votes (id, vote) VALUES ('v4', 'a')")
-        .await
-        .unwrap();
+    add_votes(&postgres, "('v4', 'a')").await;
     eventually("the counts after the restart", DEFAULT_DEADLINE, || {
         results(Tally { a: 2, b: 2 })
     })
