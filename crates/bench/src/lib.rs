@@ -2,7 +2,8 @@
 //! them, side by side in one run.
 //!
 //! One run measures, one after the other on the same Redis and PostgreSQL:
-//! un-pipelined `RPUSH` then vote at full speed; pipelined `RPUSH`; the raw
+//! un-pipelined `RPUSH` then vote at full speed, with Redis fsyncing once a
+//! second and then before every answer; pipelined `RPUSH`; the raw
 //! batched upsert then the worker draining a full queue; vote-to-screen
 //! latency through all three services; and many idle `/events` clients on
 //! result. Runs are repeated and each figure reported as its median with
@@ -20,6 +21,7 @@ mod procs;
 mod results;
 mod stack;
 mod stats;
+mod tables;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -198,14 +200,9 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
     let rpush = limits::rpush(redis_port, redis_pid, sizes.rpush_requests, None).await?;
     step("RPUSH un-pipelined", stats::per_second(rpush.rate));
     let vote = phases::vote::run(stack, sizes.vote_warmup, sizes.vote_duration).await?;
-    step(
-        "vote POST",
-        format!(
-            "{}, p99 {}",
-            stats::per_second(vote.report.throughput),
-            stats::ms(vote.report.latency.p99_ms)
-        ),
-    );
+    step("vote POST", rate_and_p99(&vote));
+    let vote_always = phases::fsync::run(stack, sizes.vote_warmup, sizes.vote_duration).await?;
+    step("  … appendfsync always", rate_and_p99(&vote_always));
     let pipeline = Some(limits::PIPELINE);
     let pipelined = limits::rpush(
         redis_port,
@@ -248,12 +245,21 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         rpush_cpu: rpush.cpu,
         rpush_pipelined,
         vote,
+        vote_always,
         upsert,
         drain,
         screen,
         screen_full,
         sse,
     })
+}
+
+fn rate_and_p99(vote: &phases::vote::VoteRun) -> String {
+    format!(
+        "{}, p99 {}",
+        stats::per_second(vote.report.throughput),
+        stats::ms(vote.report.latency.p99_ms)
+    )
 }
 
 fn screen_p99(screen: &phases::screen::ScreenRun) -> String {

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::results::{Results, Run, Verdict};
 use crate::stats::{self, Figure};
+use crate::tables;
 
 /// Everything below this line in an existing BENCHMARKS.md is written by
 /// people (analysis, profiles) and kept as it is when the file is rewritten.
@@ -36,7 +37,11 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
         ("system", &m.os),
         (
             "Redis",
-            &format!("{} (append-only, fsync every second)", m.redis),
+            &format!(
+                "{} (append-only, fsync every second; before every answer in the \
+                 `appendfsync always` rows)",
+                m.redis
+            ),
         ),
         (
             "PostgreSQL",
@@ -84,9 +89,9 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
             ratio.show(stats::ratio)
         );
     }
-    latency_table(&mut md, results);
-    memory_table(&mut md, results);
-    cpu_table(&mut md, results);
+    tables::latency(&mut md, results);
+    tables::memory(&mut md, results);
+    tables::cpu(&mut md, results);
     let _ = writeln!(md, "\n## Images\n");
     let _ = writeln!(md, "| service | image | size |\n|---|---|---|");
     for image in &results.images {
@@ -111,6 +116,10 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
          keep result's tally (the worker pays for those; result sets them up before the first run).\n\
          - **vote.** `loadgen` on 50 keep-alive connections, closed loop, a new voter per vote, \
          {:.1} s of warm-up then {:.1} s measured; latency is from send to answer.\n\
+         - **Durability.** The vote phase again right after it, with Redis set to `appendfsync \
+         always` (`CONFIG SET`, then back to `everysec`): Redis then fsyncs its append-only file \
+         before it answers, so an acknowledged vote survives a power loss; vote coalesces \
+         concurrent votes into one `RPUSH`, so one fsync covers a batch.\n\
          - **worker.** {} votes queued first, then one worker with `BATCH_SIZE={}`; timed from \
          its first take until the queue and its processing list are empty; every vote is \
          checked to be in the table.\n\
@@ -149,15 +158,6 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
     md
 }
 
-/// Picks one latency summary out of a run.
-type LatencyOf<'a> = &'a dyn Fn(&Run) -> Option<loadgen::Latency>;
-/// Picks one process's memory out of a run.
-type MemoryOf = Box<dyn Fn(&Run) -> Option<crate::procs::Memory>>;
-/// Picks the CPU shares of one phase out of a run.
-type CpuOf = fn(&Run) -> &Vec<(&'static str, f64)>;
-/// Picks the rate of one phase out of a run.
-type RateOf = fn(&Run) -> f64;
-
 /// (ours, its figure, the limit, its figure, per-run ratio)
 fn side_by_side(results: &Results) -> Vec<(String, Figure, String, Figure, Figure)> {
     let s = &results.sizes;
@@ -184,194 +184,18 @@ fn side_by_side(results: &Results) -> Vec<(String, Figure, String, Figure, Figur
             |r| r.rpush_pipelined,
         ),
         row(
+            "vote `POST /`, Redis `appendfsync always`",
+            |r| r.vote_always.report.throughput,
+            "vote `POST /`, Redis `appendfsync everysec`",
+            |r| r.vote.report.throughput,
+        ),
+        row(
             &format!("worker drain, batch {}", s.batch),
             |r| r.drain.rate,
             &format!("raw batched upsert, batch {}", s.batch),
             |r| r.upsert,
         ),
     ]
-}
-
-fn latency_table(md: &mut String, results: &Results) {
-    let _ = writeln!(md, "\n## Latency\n");
-    let _ = writeln!(
-        md,
-        "| what | p50 | p90 | p99 | p99.9 | max |\n|---|---|---|---|---|---|"
-    );
-    let vote = |r: &Run| Some(r.vote.report.latency);
-    let screen = |r: &Run| r.screen.report.screen.as_ref().map(|s| s.latency);
-    let full = |r: &Run| r.screen_full.report.screen.as_ref().map(|s| s.latency);
-    let rate = results.sizes.screen_rate;
-    let voters = stats::thousands(results.sizes.screen_voters as f64);
-    let rows: [(String, LatencyOf); 3] = [
-        ("vote `POST /`, 50 connections, closed loop".into(), &vote),
-        (
-            format!("vote-to-screen at {rate:.0} votes/s, empty table"),
-            &screen,
-        ),
-        (
-            format!("vote-to-screen at {rate:.0} votes/s, {voters} voters in the table"),
-            &full,
-        ),
-    ];
-    for (what, of) in rows {
-        let col = |pick: fn(&loadgen::Latency) -> f64| {
-            results.figure(|r| of(r).map(|l| pick(&l))).show(stats::ms)
-        };
-        let _ = writeln!(
-            md,
-            "| {what} | {} | {} | {} | {} | {} |",
-            col(|l| l.p50_ms),
-            col(|l| l.p90_ms),
-            col(|l| l.p99_ms),
-            col(|l| l.p999_ms),
-            col(|l| l.max_ms)
-        );
-    }
-    let fan_out = results.figure(|r| r.sse.fan_out_ms);
-    let _ = writeln!(
-        md,
-        "\nOne change reaches all {} idle `/events` clients in {}.",
-        stats::thousands(results.sizes.sse_clients as f64),
-        fan_out.show(stats::ms)
-    );
-    for (n, run) in results.runs.iter().enumerate() {
-        if run.sse.open < run.sse.clients {
-            let failures: Vec<String> = run
-                .sse
-                .failures
-                .iter()
-                .map(|(kind, count)| format!("{kind} {count}"))
-                .collect();
-            let _ = writeln!(
-                md,
-                "In run {}, {} of {} clients were open ({}); that run's RSS is left out of the goal.",
-                n + 1,
-                run.sse.open,
-                run.sse.clients,
-                failures.join(", ")
-            );
-        }
-    }
-}
-
-fn memory_table(md: &mut String, results: &Results) {
-    let _ = writeln!(md, "\n## Memory\n");
-    let _ = writeln!(
-        md,
-        "| service | while | peak RSS | peak PSS |\n|---|---|---|---|"
-    );
-    let screen = |name: &'static str| {
-        move |r: &Run| {
-            r.screen
-                .memory
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, m)| *m)
-        }
-    };
-    let rows: Vec<(&str, String, MemoryOf)> = vec![
-        (
-            "vote",
-            "voting at full speed".into(),
-            Box::new(|r: &Run| Some(r.vote.memory)),
-        ),
-        (
-            "vote",
-            format!("{:.0} votes/s", results.sizes.screen_rate),
-            Box::new(screen("vote")),
-        ),
-        (
-            "worker",
-            "draining a full queue".into(),
-            Box::new(|r: &Run| Some(r.drain.memory)),
-        ),
-        (
-            "worker",
-            format!("{:.0} votes/s", results.sizes.screen_rate),
-            Box::new(screen("worker")),
-        ),
-        (
-            "result",
-            format!("{:.0} votes/s, 1 SSE client", results.sizes.screen_rate),
-            Box::new(screen("result")),
-        ),
-        (
-            "result",
-            format!(
-                "{:.0} votes/s, {} voters in the table",
-                results.sizes.screen_rate,
-                stats::thousands(results.sizes.screen_voters as f64)
-            ),
-            Box::new(|r: &Run| {
-                let memory = &r.screen_full.memory;
-                memory.iter().find(|(n, _)| *n == "result").map(|(_, m)| *m)
-            }),
-        ),
-        (
-            "result",
-            "idle, no client".into(),
-            Box::new(|r: &Run| Some(r.sse.idle)),
-        ),
-        (
-            "result",
-            format!(
-                "{} idle SSE clients",
-                stats::thousands(results.sizes.sse_clients as f64)
-            ),
-            Box::new(|r: &Run| Some(r.sse.loaded)),
-        ),
-    ];
-    for (service, when, of) in rows {
-        let rss = results
-            .figure(|r| of(r).map(|m| m.rss_mib))
-            .show(stats::mib);
-        let pss = results
-            .figure(|r| of(r).map(|m| m.pss_mib))
-            .show(stats::mib);
-        let _ = writeln!(md, "| {service} | {when} | {rss} | {pss} |");
-    }
-}
-
-fn cpu_table(md: &mut String, results: &Results) {
-    let _ = writeln!(md, "\n## Where the CPU went\n");
-    let _ = writeln!(
-        md,
-        "Cores busy on average (1.00 = one core all the time; the machine has {}), and the CPU \
-         time each process spent per operation of the phase. Side by side, a ratio of \
-         throughputs is about the inverse ratio of the summed CPU times per operation, since \
-         both share the same cores.\n",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    );
-    let _ = writeln!(
-        md,
-        "| phase | process | cores | CPU per operation |\n|---|---|---|---|"
-    );
-    let phases: [(&str, CpuOf, RateOf); 3] = [
-        ("`RPUSH` un-pipelined", |r| &r.rpush_cpu, |r| r.rpush),
-        (
-            "vote at full speed",
-            |r| &r.vote.cpu,
-            |r| r.vote.report.throughput,
-        ),
-        ("worker draining", |r| &r.drain.cpu, |r| r.drain.rate),
-    ];
-    for (phase, of, rate) in phases {
-        let Some(first) = results.runs.first() else {
-            continue;
-        };
-        for (process, _) in of(first) {
-            let cores_of = |r: &Run| of(r).iter().find(|(p, _)| p == process).map(|(_, c)| *c);
-            let cores = results.figure(cores_of);
-            let per_op = results.figure(|r| Some(cores_of(r)? * 1e6 / rate(r)));
-            let _ = writeln!(
-                md,
-                "| {phase} | {process} | {} | {} |",
-                cores.show(|v| format!("{v:.2}")),
-                per_op.show(|v| format!("{v:.1} µs"))
-            );
-        }
-    }
 }
 
 /// A short summary for the terminal: each goal and each ratio.

@@ -19,8 +19,9 @@ pub struct Stack {
 }
 
 impl Stack {
-    /// Starts Redis (append-only, fsync every second, as the compose file
-    /// runs it) and PostgreSQL with its default durability.
+    /// Starts Redis (append-only, fsync every second: Redis' default, which
+    /// the fsync phase sets beside the compose file's `appendfsync always`)
+    /// and PostgreSQL with its default durability.
     pub async fn start(bins: &Path, logs: &Path) -> Result<Stack, Error> {
         std::fs::create_dir_all(logs).map_err(|source| Error::Io {
             what: format!("creating {}", logs.display()),

@@ -1,5 +1,6 @@
 //! The result service's settings, read from the environment once at start.
 
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use voting::ballot::Options;
@@ -16,6 +17,19 @@ pub const MIN_REFRESH_INTERVAL: Duration = Duration::from_millis(10);
 
 /// Above this a stale page would go unnoticed for too long.
 pub const MAX_REFRESH_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Default of `TALLY_RECONCILE_INTERVAL_MS`: a recount of the whole table
+/// costs about 80–190 ms for a million voters, so once a minute keeps a
+/// tally that a trigger-less write skewed wrong for at most a minute while
+/// costing the database well under 1 % of its time.
+pub const DEFAULT_RECONCILE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Below this the reconcile, a scan of the whole table, would keep the
+/// database busy; tests use intervals this short.
+pub const MIN_RECONCILE_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Above this a skewed tally would go unrepaired for more than a day.
+pub const MAX_RECONCILE_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 
 /// Default of `MAX_SSE_CLIENTS`: twice the 10,000 idle clients one process
 /// is built to hold, so a flood of clients is refused before it exhausts
@@ -36,6 +50,9 @@ pub struct Config {
     pub refresh_interval: Duration,
     /// `MAX_SSE_CLIENTS`: how many `/events` streams may be open at once.
     pub max_sse_clients: usize,
+    /// `TALLY_RECONCILE_INTERVAL_MS`: how often the tally is checked
+    /// against the table and repaired; `None` (set to `0`) never.
+    pub reconcile_interval: Option<Duration>,
 }
 
 impl ServiceConfig for Config {
@@ -46,6 +63,7 @@ impl ServiceConfig for Config {
             options: env.options()?,
             refresh_interval: refresh_interval(env)?,
             max_sse_clients: max_sse_clients(env)?,
+            reconcile_interval: reconcile_interval(env)?,
         })
     }
 
@@ -55,20 +73,54 @@ impl ServiceConfig for Config {
 }
 
 fn refresh_interval(env: &Env) -> Result<Duration, ConfigError> {
-    const NAME: &str = "REFRESH_INTERVAL_MS";
-    let default = u64::try_from(DEFAULT_REFRESH_INTERVAL.as_millis()).unwrap_or(u64::MAX);
-    let interval = Duration::from_millis(env.parse(NAME, default)?);
-    if !(MIN_REFRESH_INTERVAL..=MAX_REFRESH_INTERVAL).contains(&interval) {
+    let range = MIN_REFRESH_INTERVAL..=MAX_REFRESH_INTERVAL;
+    let interval = millis(
+        env,
+        "REFRESH_INTERVAL_MS",
+        DEFAULT_REFRESH_INTERVAL,
+        range,
+        false,
+    )?;
+    Ok(interval.unwrap_or(DEFAULT_REFRESH_INTERVAL))
+}
+
+fn reconcile_interval(env: &Env) -> Result<Option<Duration>, ConfigError> {
+    let range = MIN_RECONCILE_INTERVAL..=MAX_RECONCILE_INTERVAL;
+    millis(
+        env,
+        "TALLY_RECONCILE_INTERVAL_MS",
+        DEFAULT_RECONCILE_INTERVAL,
+        range,
+        true,
+    )
+}
+
+/// A duration in milliseconds from `name` (else `default`) within `range`;
+/// `None` for `0` where `zero_is_never`.
+fn millis(
+    env: &Env,
+    name: &'static str,
+    default: Duration,
+    range: RangeInclusive<Duration>,
+    zero_is_never: bool,
+) -> Result<Option<Duration>, ConfigError> {
+    let default = u64::try_from(default.as_millis()).unwrap_or(u64::MAX);
+    let interval = Duration::from_millis(env.parse(name, default)?);
+    if zero_is_never && interval.is_zero() {
+        return Ok(None);
+    }
+    if !range.contains(&interval) {
         return Err(ConfigError {
-            name: NAME,
+            name,
             reason: format!(
-                "must be between {} and {} milliseconds",
-                MIN_REFRESH_INTERVAL.as_millis(),
-                MAX_REFRESH_INTERVAL.as_millis()
+                "must be {}between {} and {} milliseconds",
+                if zero_is_never { "0 (never) or " } else { "" },
+                range.start().as_millis(),
+                range.end().as_millis()
             ),
         });
     }
-    Ok(interval)
+    Ok(Some(interval))
 }
 
 fn max_sse_clients(env: &Env) -> Result<usize, ConfigError> {
@@ -99,6 +151,7 @@ mod tests {
         assert_eq!(config.database.get_dbname(), Some("postgres"));
         assert_eq!(config.refresh_interval, DEFAULT_REFRESH_INTERVAL);
         assert_eq!(config.max_sse_clients, DEFAULT_MAX_SSE_CLIENTS);
+        assert_eq!(config.reconcile_interval, Some(DEFAULT_RECONCILE_INTERVAL));
     }
 
     #[test]
@@ -108,12 +161,16 @@ mod tests {
             ("OPTION_A", "Tabs"),
             ("REFRESH_INTERVAL_MS", "250"),
             ("MAX_SSE_CLIENTS", "7"),
+            ("TALLY_RECONCILE_INTERVAL_MS", "5000"),
         ])
         .unwrap();
         assert_eq!(config.port, 5001);
         assert_eq!(config.options.a, "Tabs");
         assert_eq!(config.refresh_interval, Duration::from_millis(250));
         assert_eq!(config.max_sse_clients, 7);
+        assert_eq!(config.reconcile_interval, Some(Duration::from_secs(5)));
+        let never = self::config(&[("TALLY_RECONCILE_INTERVAL_MS", "0")]).unwrap();
+        assert_eq!(never.reconcile_interval, None);
     }
 
     #[test]
@@ -124,6 +181,9 @@ mod tests {
             ("REFRESH_INTERVAL_MS", "3600001"),
             ("MAX_SSE_CLIENTS", "0"),
             ("MAX_SSE_CLIENTS", "-3"),
+            ("TALLY_RECONCILE_INTERVAL_MS", "hourly"),
+            ("TALLY_RECONCILE_INTERVAL_MS", "49"),
+            ("TALLY_RECONCILE_INTERVAL_MS", "86400001"),
             ("PORT", "65536"),
             ("OPTION_B", ""),
             ("DATABASE_URL", "postgres://h:port/db"),

@@ -8,7 +8,9 @@
 //!
 //! Recounts are coalesced: one query runs at a time, and any notifications
 //! that arrive meanwhile cause exactly one more. A periodic refresh catches
-//! changes from writers that never notify (the original worker).
+//! changes from writers that never notify (the original worker), and a
+//! periodic reconcile (`reconcile`) repairs the tally after writes that
+//! bypassed its triggers.
 
 use std::convert::Infallible;
 use std::future::poll_fn;
@@ -21,11 +23,13 @@ use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::{AsyncMessage, Client, Connection, NoTls, Socket, Statement};
 use tokio_util::sync::CancellationToken;
 use voting::connect::Backoff;
-use voting::schema::{self, CHANGED_CHANNEL, COUNT_SQL};
+use voting::schema::CHANGED_CHANNEL;
 use voting::tally::Tally;
 
+use crate::counting::{self, Access, Counting};
+use crate::feed_error::FeedError;
 use crate::snapshot::Snapshot;
-use crate::tally_table;
+use crate::{reconcile, tally_table};
 
 /// The longest pause between attempts, so the page is live again within a
 /// couple of seconds of the database coming back.
@@ -36,38 +40,13 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// keep `/healthz` green forever.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long setting up the tally may take: the first time, it counts the
-/// whole table (a few hundred milliseconds for a million voters).
-const TALLY_SET_UP_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a statement that scans the whole table (setting up the tally
+/// the first time, a reconcile) may take: a few hundred milliseconds for a
+/// million voters, so this is far beyond any healthy database.
+const SCAN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What `/healthz` reports before the first connection succeeds.
 const NOT_CONNECTED: &str = "not connected yet";
-
-/// Why the feed lost (or never had) its database.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum FeedError {
-    /// The connection could not be opened.
-    #[error("cannot connect to PostgreSQL: {0}")]
-    Connect(#[source] tokio_postgres::Error),
-    /// The `votes` table could not be made sure of.
-    #[error("cannot create the votes table: {0}")]
-    Schema(#[source] tokio_postgres::Error),
-    /// `LISTEN votes_changed` or preparing the count failed.
-    #[error("cannot listen for vote changes: {0}")]
-    Listen(#[source] tokio_postgres::Error),
-    /// The count query failed.
-    #[error("counting the votes failed: {0}")]
-    Count(#[source] tokio_postgres::Error),
-    /// A step took longer than [`QUERY_TIMEOUT`].
-    #[error("PostgreSQL did not answer within {QUERY_TIMEOUT:?} while {0}")]
-    Timeout(&'static str),
-    /// The connection broke.
-    #[error("lost the PostgreSQL connection: {0}")]
-    Lost(#[source] tokio_postgres::Error),
-    /// The server closed the connection.
-    #[error("PostgreSQL closed the connection")]
-    Closed,
-}
 
 /// What readers hold: the last known tally and whether the database is
 /// reachable. Cloning it is cheap.
@@ -108,11 +87,38 @@ impl Feed {
     }
 }
 
+/// How often the feed counts and checks without being told to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Schedule {
+    /// The longest time between two counts (`REFRESH_INTERVAL_MS`).
+    pub(crate) refresh: Duration,
+    /// The time between two reconciles of the tally, if any
+    /// (`TALLY_RECONCILE_INTERVAL_MS`).
+    pub(crate) reconcile: Option<Duration>,
+}
+
+impl Schedule {
+    /// When to reconcile first on a new connection: at once (anything may
+    /// have been written while result was away), unless the tally was just
+    /// counted from the table; never without a tally.
+    fn first_reconcile(&self, counting: &Counting) -> Option<Instant> {
+        match counting {
+            Counting::Tally { fresh: false } => self.reconcile.map(|_| Instant::now()),
+            Counting::Tally { fresh: true } => self.next_reconcile(),
+            Counting::Original(_) => None,
+        }
+    }
+
+    fn next_reconcile(&self) -> Option<Instant> {
+        self.reconcile.map(|every| Instant::now() + every)
+    }
+}
+
 /// Starts the feed task. It runs until `stop` is cancelled, then drops its
 /// senders so every subscriber's stream ends.
 pub(crate) fn spawn(
     database: tokio_postgres::Config,
-    refresh: Duration,
+    schedule: Schedule,
     stop: CancellationToken,
 ) -> (Feed, JoinHandle<()>) {
     let (tally_tx, tally) = watch::channel(None);
@@ -124,7 +130,7 @@ pub(crate) fn spawn(
     let task = tokio::spawn(async move {
         tokio::select! {
             () = stop.cancelled() => {}
-            never = keep_connected(&publisher, &database, refresh) => match never {},
+            never = keep_connected(&publisher, &database, schedule) => match never {},
         }
         tracing::debug!("tally feed stopped");
     });
@@ -173,11 +179,12 @@ impl Publisher {
 async fn keep_connected(
     publisher: &Publisher,
     database: &tokio_postgres::Config,
-    refresh: Duration,
+    schedule: Schedule,
 ) -> Infallible {
     let mut backoff = Backoff::new(MAX_BACKOFF);
+    let mut told = None;
     loop {
-        let error = session(publisher, database, refresh, &mut backoff).await;
+        let error = session(publisher, database, schedule, &mut backoff, &mut told).await;
         publisher.unhealthy(&error);
         let pause = backoff.next_delay();
         tracing::warn!(error = %error, retry_in = ?pause, "database unavailable; serving the last known tally");
@@ -186,78 +193,108 @@ async fn keep_connected(
 }
 
 /// One connection's life: set up, count, then recount on every
-/// notification and refresh until something fails.
+/// notification and refresh until something fails. `told` is how the
+/// counting was last logged (see [`Counting::announce`]).
 #[tracing::instrument(skip_all)]
 async fn session(
     publisher: &Publisher,
     database: &tokio_postgres::Config,
-    refresh: Duration,
+    schedule: Schedule,
     backoff: &mut Backoff,
+    told: &mut Option<bool>,
 ) -> FeedError {
     let (mut client, mut connection) = match timeout(QUERY_TIMEOUT, database.connect(NoTls)).await {
-        Err(_) => return FeedError::Timeout("connecting"),
+        Err(_) => return FeedError::Timeout("connecting", QUERY_TIMEOUT),
         Ok(Err(e)) => return FeedError::Connect(e),
         Ok(Ok(pair)) => pair,
     };
     let changed = Notify::new();
     tokio::select! {
         error = drive(&mut connection, &changed) => error,
-        outcome = follow(&mut client, &changed, publisher, refresh, backoff) => match outcome {
+        outcome = follow(&mut client, &changed, publisher, schedule, backoff, told) => match outcome {
             Err(error) => error,
             Ok(never) => match never {},
         },
     }
 }
 
-/// Counts once connected, then on every notification and at least every
-/// `refresh`, until a query fails.
+/// Counts once connected, then on every notification, at least every
+/// refresh, and after a reconcile that repaired the tally, until a query
+/// fails.
 async fn follow(
     client: &mut Client,
     changed: &Notify,
     publisher: &Publisher,
-    refresh: Duration,
+    schedule: Schedule,
     backoff: &mut Backoff,
+    told: &mut Option<bool>,
 ) -> Result<Infallible, FeedError> {
-    let count = set_up(client).await?;
+    let (count, counting) = set_up(client, told).await?;
     recount(client, &count, publisher, Trigger::Connect).await?;
     publisher.healthy();
     backoff.reset();
     tracing::info!("connected; listening for vote changes");
+    let mut reconcile_at = schedule.first_reconcile(&counting);
     loop {
         let trigger = tokio::select! {
             () = changed.notified() => Trigger::Notify,
-            () = sleep_until(Instant::now() + refresh) => Trigger::Refresh,
+            () = sleep_until(Instant::now() + schedule.refresh) => Trigger::Refresh,
+            () = at(reconcile_at) => Trigger::Reconcile,
         };
+        if let Trigger::Reconcile = trigger {
+            reconcile_at = schedule.next_reconcile();
+            let drift = timeout(SCAN_TIMEOUT, reconcile::run(client))
+                .await
+                .map_err(|_| FeedError::Timeout("reconciling the vote tally", SCAN_TIMEOUT))?
+                .map_err(FeedError::Reconcile)?;
+            if drift.votes() == 0 {
+                continue;
+            }
+        }
         recount(client, &count, publisher, trigger).await?;
+    }
+}
+
+/// Waits until `deadline`, or for ever without one.
+async fn at(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }
 
 /// Makes sure the tables exist, listens, and prepares the count once per
 /// connection, saving a round trip on every recount. The count reads the
 /// tally table, or runs the original query where no tally can be kept.
-async fn set_up(client: &mut Client) -> Result<Statement, FeedError> {
-    timeout(QUERY_TIMEOUT, schema::ensure(client))
+async fn set_up(
+    client: &mut Client,
+    told: &mut Option<bool>,
+) -> Result<(Statement, Counting), FeedError> {
+    let access = timeout(QUERY_TIMEOUT, counting::votes_access(client))
         .await
-        .map_err(|_| FeedError::Timeout("creating the votes table"))?
+        .map_err(|_| FeedError::Timeout("creating the votes table", QUERY_TIMEOUT))?
         .map_err(FeedError::Schema)?;
-    // Its first set-up scans the whole table once.
-    let tallied = timeout(TALLY_SET_UP_TIMEOUT, tally_table::ensure(client))
-        .await
-        .map_err(|_| FeedError::Timeout("setting up the vote tally"))?
-        .map_err(FeedError::Schema)?;
-    let count_sql = if tallied {
-        tally_table::READ_SQL
-    } else {
-        COUNT_SQL
+    let counting = match access {
+        Access::ReadOnly(why) => {
+            Counting::Original(format!("the database user may only read votes ({why})"))
+        }
+        // Its first set-up scans the whole table once.
+        Access::Owner => timeout(SCAN_TIMEOUT, tally_table::ensure(client))
+            .await
+            .map_err(|_| FeedError::Timeout("setting up the vote tally", SCAN_TIMEOUT))?
+            .map(Counting::from_set_up)
+            .map_err(FeedError::Schema)?,
     };
+    counting.announce(told);
     let listen = format!("LISTEN {CHANGED_CHANNEL}");
-    timeout(QUERY_TIMEOUT, async {
+    let count = timeout(QUERY_TIMEOUT, async {
         client.batch_execute(&listen).await?;
-        client.prepare(count_sql).await
+        client.prepare(counting.sql()).await
     })
     .await
-    .map_err(|_| FeedError::Timeout("listening"))?
-    .map_err(FeedError::Listen)
+    .map_err(|_| FeedError::Timeout("listening", QUERY_TIMEOUT))?
+    .map_err(FeedError::Listen)?;
+    Ok((count, counting))
 }
 
 /// Why a recount ran, as a metric label.
@@ -266,6 +303,7 @@ enum Trigger {
     Connect,
     Notify,
     Refresh,
+    Reconcile,
 }
 
 impl Trigger {
@@ -274,6 +312,7 @@ impl Trigger {
             Trigger::Connect => "connect",
             Trigger::Notify => "notify",
             Trigger::Refresh => "refresh",
+            Trigger::Reconcile => "reconcile",
         }
     }
 }
@@ -289,7 +328,7 @@ async fn recount(
     let started = std::time::Instant::now();
     let rows = timeout(QUERY_TIMEOUT, client.query(count, &[]))
         .await
-        .map_err(|_| FeedError::Timeout("counting the votes"))?
+        .map_err(|_| FeedError::Timeout("counting the votes", QUERY_TIMEOUT))?
         .map_err(FeedError::Count)?;
     let mut counts = Vec::with_capacity(rows.len());
     for row in &rows {

@@ -4,7 +4,10 @@
 //! on PostgreSQL, reads the counts and publishes the tally through a watch
 //! channel. The counts come from `vote_tally`, which triggers keep equal to
 //! the original app's query (`tally_table`), so a recount costs the same for
-//! a million voters as for ten. The page, `/api/results` and every
+//! a million voters as for ten; a periodic reconcile repairs it after writes
+//! that bypassed the triggers (`reconcile`). Where the database user may
+//! only read `votes`, result counts with the original query (`counting`).
+//! The page, `/api/results` and every
 //! `/events` stream read that channel, so the database sees one query per
 //! change however many people watch, and a database outage only makes the
 //! numbers stale while `/healthz` reports it.
@@ -15,18 +18,21 @@
 //! goes through hyper and the axum router.
 
 mod config;
+mod counting;
 mod direct_events;
 mod events;
 mod feed;
+mod feed_error;
 mod page;
+mod reconcile;
 mod routes;
 mod server;
 mod snapshot;
 mod tally_table;
 
 pub use crate::config::{
-    Config, DEFAULT_MAX_SSE_CLIENTS, DEFAULT_REFRESH_INTERVAL, MAX_REFRESH_INTERVAL,
-    MIN_REFRESH_INTERVAL,
+    Config, DEFAULT_MAX_SSE_CLIENTS, DEFAULT_RECONCILE_INTERVAL, DEFAULT_REFRESH_INTERVAL,
+    MAX_RECONCILE_INTERVAL, MAX_REFRESH_INTERVAL, MIN_RECONCILE_INTERVAL, MIN_REFRESH_INTERVAL,
 };
 
 use tokio::net::TcpListener;
@@ -54,7 +60,11 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), Error> {
     describe_metrics();
-    let (feed, feed_task) = feed::spawn(config.database, config.refresh_interval, shutdown.clone());
+    let schedule = feed::Schedule {
+        refresh: config.refresh_interval,
+        reconcile: config.reconcile_interval,
+    };
+    let (feed, feed_task) = feed::spawn(config.database, schedule, shutdown.clone());
     let streams = Streams::new(feed.clone(), config.max_sse_clients);
     let state = AppState::new(feed, config.options, streams.clone());
     server::serve(listener, routes::router(state), streams, shutdown).await;
@@ -74,7 +84,7 @@ fn describe_metrics() {
     );
     describe_counter!(
         "result_recounts_total",
-        "Count queries run, by trigger: connect, notify or refresh."
+        "Count queries run, by trigger: connect, notify, refresh or reconcile (after a repair)."
     );
     describe_histogram!(
         "result_recount_duration_seconds",
@@ -95,6 +105,14 @@ fn describe_metrics() {
     describe_gauge!(
         "result_db_up",
         "1 while the feed holds a working PostgreSQL connection."
+    );
+    describe_gauge!(
+        "result_tally_drift_votes",
+        "Votes the last reconcile found miscounted in vote_tally (0: the tally was right)."
+    );
+    describe_counter!(
+        "result_tally_repairs_total",
+        "Reconciles that found vote_tally wrong (a write bypassed its triggers) and repaired it."
     );
     describe_counter!(
         "result_db_errors_total",

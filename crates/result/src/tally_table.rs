@@ -16,14 +16,16 @@
 //! never fails because of the tally: if `vote_tally` is dropped, the
 //! triggers skip it, and result rebuilds it when it reconnects. Writes made
 //! while triggers do not fire (`session_replication_role = replica`) are
-//! not counted until the tally is rebuilt.
+//! found and repaired by the periodic reconcile (`reconcile`).
 
 use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 
-/// Serialises setting up the tally between result processes that start
-/// together. "tally" in ASCII; distinct from the schema's lock.
-const TALLY_LOCK_KEY: i64 = 0x0074_616c_6c79;
+use crate::feed_error::server_says;
+
+/// Serialises setting up and reconciling the tally between result
+/// processes. "tally" in ASCII; distinct from the schema's lock.
+pub(crate) const TALLY_LOCK_KEY: i64 = 0x0074_616c_6c79;
 
 /// The current counts, in the original count's shape: (vote, count).
 pub(crate) const READ_SQL: &str = "SELECT vote, count FROM vote_tally";
@@ -108,47 +110,67 @@ const RECOUNT_SQL: &str = "
     INSERT INTO vote_tally (vote, count) SELECT vote, COUNT(id) FROM votes GROUP BY vote;
 ";
 
+/// What setting up the tally found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SetUp {
+    /// The tally and its triggers were already there.
+    Kept,
+    /// They were (re)made and the tally was just counted from `votes`.
+    Rebuilt,
+    /// The database refused them (no rights to make triggers or to write
+    /// the tally, a PostgreSQL too old for transition tables), for this
+    /// reason: result then counts with the original query, slower but right.
+    Refused(String),
+}
+
 /// Makes sure the tally and its triggers exist and the counts are right.
-/// `Ok(false)` when the database refuses them (no rights to make triggers,
-/// a PostgreSQL too old for transition tables): result then counts with the
-/// original query, slower but right.
-pub(crate) async fn ensure(client: &mut Client) -> Result<bool, tokio_postgres::Error> {
+pub(crate) async fn ensure(client: &mut Client) -> Result<SetUp, tokio_postgres::Error> {
     match try_ensure(client).await {
-        Ok(()) => Ok(true),
-        Err(e) if refused(&e) => {
-            tracing::warn!(error = %e, "cannot keep a tally table; counting the whole table on every change");
-            Ok(false)
-        }
-        Err(e) => Err(e),
+        Err(e) if refused(&e) => Ok(SetUp::Refused(server_says(&e))),
+        other => other,
     }
 }
 
 /// Whether the server refused the statements themselves (class 42: syntax
 /// or access rule; class 0A: feature not supported), as opposed to failing.
-fn refused(error: &tokio_postgres::Error) -> bool {
+pub(crate) fn refused(error: &tokio_postgres::Error) -> bool {
     error.code().is_some_and(|code| {
         *code == SqlState::INSUFFICIENT_PRIVILEGE || matches!(&code.code()[..2], "42" | "0A")
     })
 }
 
-async fn try_ensure(client: &mut Client) -> Result<(), tokio_postgres::Error> {
+async fn try_ensure(client: &mut Client) -> Result<SetUp, tokio_postgres::Error> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&TALLY_LOCK_KEY])
         .await?;
-    let ready: bool = tx
+    let found = tx
         .query_one(
-            "SELECT to_regclass('vote_tally') IS NOT NULL AND $2 = (SELECT count(*) \
-             FROM pg_trigger WHERE tgrelid = 'votes'::regclass AND tgname = ANY($1) \
-             AND tgenabled <> 'D')",
+            "SELECT to_regclass('vote_tally') IS NOT NULL, \
+             CASE WHEN to_regclass('vote_tally') IS NULL THEN true \
+             ELSE has_table_privilege('vote_tally', 'SELECT') \
+             AND has_table_privilege('vote_tally', 'INSERT') \
+             AND has_table_privilege('vote_tally', 'UPDATE') END, \
+             $2 = (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'votes'::regclass \
+             AND tgname = ANY($1) AND tgenabled <> 'D')",
             &[&&TRIGGERS[..], &(TRIGGERS.len() as i64)],
         )
-        .await?
-        .get(0);
-    if !ready {
+        .await?;
+    let (present, usable, triggered): (bool, bool, bool) =
+        (found.get(0), found.get(1), found.get(2));
+    if !usable {
+        return Ok(SetUp::Refused(
+            "the database user may not read and update vote_tally".into(),
+        ));
+    }
+    let set_up = if present && triggered {
+        SetUp::Kept
+    } else {
         tracing::info!("setting up the vote tally: counting the votes table once");
         tx.batch_execute(DEFINITIONS).await?;
         tx.batch_execute(RECOUNT_SQL).await?;
         tx.batch_execute(TRIGGERS_SQL).await?;
-    }
-    tx.commit().await
+        SetUp::Rebuilt
+    };
+    tx.commit().await?;
+    Ok(set_up)
 }

@@ -2,17 +2,21 @@
 //! machine's packages.
 //!
 //! Each test starts its own servers on free ports, with their data in a
-//! temporary directory, so tests never share state. A server is killed when
+//! temporary directory, so tests never share state: a start checks that the
+//! server answering on its port is its own child, and moves to another port
+//! when two tests were given the same one. A server is killed when
 //! its handle drops, and also (through the parent-death signal) when the test
 //! process dies without unwinding, so nothing is left running.
 
+mod port;
 mod postgres;
 mod process;
 mod redis;
 mod registry;
 
+pub use crate::port::free_port;
 pub use crate::postgres::Postgres;
-pub use crate::process::{die_with_test, free_port};
+pub use crate::process::die_with_test;
 pub use crate::redis::Redis;
 pub use crate::registry::{Credentials, Registry};
 

@@ -7,7 +7,8 @@ use nix::sys::signal::Signal;
 use tempfile::TempDir;
 use tokio::process::Command;
 
-use crate::process::{Server, free_port, server_user};
+use crate::port::{Answer, free_ports, start_verified};
+use crate::process::{Server, server_user};
 
 /// How long a fresh cluster may take to accept connections.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -37,6 +38,11 @@ impl Postgres {
     }
 
     async fn start_with(durable: bool) -> Postgres {
+        Postgres::start_on(free_ports(), durable).await
+    }
+
+    /// Starts on the first of `ports` where our own server answers.
+    async fn start_on(ports: impl IntoIterator<Item = u16>, durable: bool) -> Postgres {
         let dir = tempfile::Builder::new()
             .prefix("testkit-postgres-")
             .tempdir()
@@ -46,24 +52,25 @@ impl Postgres {
                 .expect("handing the data directory to the server user");
         }
         init_cluster(&dir).await;
-        let port = free_port();
-        let server = spawn(port, &dir, durable);
-        let postgres = Postgres {
+        let (server, port) = launch(ports, &dir, durable).await;
+        Postgres {
             server,
             dir,
             port,
             durable,
-        };
-        postgres.wait_ready().await;
-        postgres
+        }
     }
 
     /// A URL for `DATABASE_URL`, to the `postgres` database.
     pub fn url(&self) -> String {
-        format!(
-            "postgres://postgres:postgres@127.0.0.1:{}/postgres",
-            self.port
-        )
+        self.url_as("postgres")
+    }
+
+    /// Like [`Postgres::url`] but as `role`, for tests of what a service
+    /// does with fewer rights (local connections are trusted, so any
+    /// password does).
+    pub fn url_as(&self, role: &str) -> String {
+        format!("postgres://{role}:{role}@127.0.0.1:{}/postgres", self.port)
     }
 
     /// The port it listens on.
@@ -87,8 +94,7 @@ impl Postgres {
 
     /// Starts the server again on the same port and data.
     pub async fn start_again(&mut self) {
-        self.server = spawn(self.port, &self.dir, self.durable);
-        self.wait_ready().await;
+        self.server = launch([self.port], &self.dir, self.durable).await.0;
     }
 
     /// Stops and starts the server again.
@@ -96,28 +102,42 @@ impl Postgres {
         self.stop().await;
         self.start_again().await;
     }
+}
 
-    async fn wait_ready(&self) {
-        let url = self.url();
-        let ready = async {
-            loop {
-                if let Ok((client, connection)) =
-                    tokio_postgres::connect(&url, tokio_postgres::NoTls).await
-                {
-                    let driver = tokio::spawn(connection);
-                    let ok = client.simple_query("SELECT 1").await.is_ok();
-                    drop(client);
-                    let _ = driver.await;
-                    if ok {
-                        return;
-                    }
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        };
-        tokio::time::timeout(READY_TIMEOUT, ready)
-            .await
-            .unwrap_or_else(|_| panic!("postgres on port {} did not start", self.port));
+async fn launch(
+    ports: impl IntoIterator<Item = u16>,
+    dir: &TempDir,
+    durable: bool,
+) -> (Server, u16) {
+    let name = cluster_name(dir);
+    let spawn = |port| spawn(port, dir, durable);
+    let probe = |port, _pid| answer(port, name.clone());
+    start_verified("postgres", ports, READY_TIMEOUT, spawn, probe).await
+}
+
+/// A name no other test's cluster has (its directory's), set as
+/// `cluster_name` so that a probe can tell our server from another.
+fn cluster_name(dir: &TempDir) -> String {
+    let name = dir.path().file_name().unwrap_or_default();
+    name.to_string_lossy().into_owned()
+}
+
+/// Whether the server answering on `port` is ready and is the cluster
+/// `name`.
+async fn answer(port: u16, name: String) -> Answer {
+    let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    let Ok((client, connection)) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await
+    else {
+        return Answer::Nothing;
+    };
+    let driver = tokio::spawn(connection);
+    let answered = client.query_one("SHOW cluster_name", &[]).await;
+    drop(client);
+    let _ = driver.await;
+    match answered {
+        Ok(row) if row.get::<_, &str>(0) == name => Answer::Ours,
+        Ok(_) => Answer::Foreign,
+        Err(_) => Answer::Nothing,
     }
 }
 
@@ -160,7 +180,9 @@ fn spawn(port: u16, dir: &TempDir, durable: bool) -> Server {
             "listen_addresses=127.0.0.1",
             "-c",
             "max_connections=200",
-        ]);
+            "-c",
+        ])
+        .arg(format!("cluster_name={}", cluster_name(dir)));
     if !durable {
         command
             .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
@@ -184,4 +206,31 @@ fn pg_binary(name: &str) -> PathBuf {
                 .and_then(|c| c.as_os_str().to_str()?.parse::<u32>().ok())
         });
     newest.unwrap_or_else(|| PathBuf::from(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_start_on_a_port_another_postgres_holds_moves_to_another_port() {
+        let first = Postgres::start().await;
+        let second =
+            Postgres::start_on([first.port()].into_iter().chain(free_ports()), false).await;
+        assert_ne!(second.port(), first.port());
+        second
+            .client()
+            .await
+            .batch_execute("CREATE TABLE mine (id int)")
+            .await
+            .unwrap();
+        let seen: bool = first
+            .client()
+            .await
+            .query_one("SELECT to_regclass('mine') IS NOT NULL", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert!(!seen, "the second test wrote into the first one's database");
+    }
 }

@@ -1,6 +1,5 @@
 //! Starting and stopping server processes that cannot outlive the test.
 
-use std::net::{Ipv4Addr, TcpListener};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -10,15 +9,6 @@ use tokio::process::{Child, Command};
 
 /// How long a server may take to stop after SIGTERM before it is killed.
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// A port that was free a moment ago, for servers that cannot bind port 0
-/// and report it back (redis-server, postgres).
-pub fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("binding a free loopback port")
-}
 
 /// The user to run servers as: PostgreSQL refuses to run as root, so under
 /// root (CI, containers) servers run as the `postgres` system user.
@@ -61,6 +51,22 @@ impl Server {
         Server {
             child: Some(child),
             name,
+        }
+    }
+
+    /// Its process id while it runs; `None` once it has exited.
+    pub(crate) fn running_pid(&mut self) -> Option<u32> {
+        let child = self.child.as_mut()?;
+        match child.try_wait() {
+            Ok(None) => child.id(),
+            _ => None,
+        }
+    }
+
+    /// Kills it at once and waits for it to exit.
+    pub(crate) async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
         }
     }
 

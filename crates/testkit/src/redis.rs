@@ -6,7 +6,8 @@ use nix::sys::signal::Signal;
 use tempfile::TempDir;
 use tokio::process::Command;
 
-use crate::process::{Server, free_port, server_user};
+use crate::port::{Answer, free_ports, start_verified};
+use crate::process::{Server, server_user};
 
 /// How long a fresh server may take to answer PING.
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -23,6 +24,11 @@ pub struct Redis {
 impl Redis {
     /// Starts a fresh, empty server and waits until it answers.
     pub async fn start() -> Redis {
+        Redis::start_on(free_ports()).await
+    }
+
+    /// Starts on the first of `ports` where our own server answers.
+    async fn start_on(ports: impl IntoIterator<Item = u16>) -> Redis {
         let dir = tempfile::Builder::new()
             .prefix("testkit-redis-")
             .tempdir()
@@ -31,11 +37,8 @@ impl Redis {
             nix::unistd::chown(dir.path(), Some(user.uid), Some(user.gid))
                 .expect("handing the data directory to the server user");
         }
-        let port = free_port();
-        let server = spawn(port, &dir);
-        let redis = Redis { server, dir, port };
-        redis.wait_ready().await;
-        redis
+        let (server, port) = launch(ports, &dir).await;
+        Redis { server, dir, port }
     }
 
     /// `redis://127.0.0.1:<port>`, for `REDIS_URL`.
@@ -66,8 +69,7 @@ impl Redis {
 
     /// Starts the server again on the same port and data.
     pub async fn start_again(&mut self) {
-        self.server = spawn(self.port, &self.dir);
-        self.wait_ready().await;
+        self.server = launch([self.port], &self.dir).await.0;
     }
 
     /// Stops and starts the server again.
@@ -75,25 +77,40 @@ impl Redis {
         self.stop().await;
         self.start_again().await;
     }
+}
 
-    async fn wait_ready(&self) {
-        let client = redis::Client::open(self.url()).expect("a valid URL");
-        let ready = async {
-            loop {
-                if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
-                    let pong: redis::RedisResult<String> =
-                        redis::cmd("PING").query_async(&mut conn).await;
-                    if pong.is_ok() {
-                        return;
-                    }
-                }
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        };
-        tokio::time::timeout(READY_TIMEOUT, ready)
-            .await
-            .unwrap_or_else(|_| panic!("redis-server on port {} did not start", self.port));
+async fn launch(ports: impl IntoIterator<Item = u16>, dir: &TempDir) -> (Server, u16) {
+    let spawn = |port| spawn(port, dir);
+    start_verified("redis-server", ports, READY_TIMEOUT, spawn, answer).await
+}
+
+/// Whether the Redis answering on `port` is ready and is the process `pid`.
+async fn answer(port: u16, pid: u32) -> Answer {
+    match process_id(&url(port)).await {
+        Some(answered) if answered == pid => Answer::Ours,
+        Some(_) => Answer::Foreign,
+        None => Answer::Nothing,
     }
+}
+
+/// The `process_id` the server at `url` reports once it answers PING
+/// (it refuses while it loads its data).
+async fn process_id(url: &str) -> Option<u32> {
+    let client = redis::Client::open(url).ok()?;
+    let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+    let _: String = redis::cmd("PING").query_async(&mut conn).await.ok()?;
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query_async(&mut conn)
+        .await
+        .ok()?;
+    info.lines()
+        .find_map(|line| line.strip_prefix("process_id:"))
+        .and_then(|pid| pid.trim().parse().ok())
+}
+
+fn url(port: u16) -> String {
+    format!("redis://127.0.0.1:{port}")
 }
 
 fn spawn(port: u16, dir: &TempDir) -> Server {
@@ -106,4 +123,43 @@ fn spawn(port: u16, dir: &TempDir) -> Server {
         .arg("--dir")
         .arg(dir.path());
     Server::spawn("redis-server", command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_start_on_a_port_another_redis_holds_moves_to_another_port() {
+        let first = Redis::start().await;
+        let mut second = Redis::start_on([first.port()].into_iter().chain(free_ports())).await;
+        assert_ne!(second.port(), first.port());
+        assert_eq!(process_id(&second.url()).await, second.server.running_pid());
+        let mut conn = second.connection().await;
+        let _: () = redis::cmd("SET")
+            .arg("mine")
+            .arg("1")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let mut conn = first.connection().await;
+        let seen: Option<String> = redis::cmd("GET")
+            .arg("mine")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(
+            seen, None,
+            "the second test wrote into the first one's Redis"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_start_on_a_port_held_by_a_silent_listener_moves_to_another_port() {
+        let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let taken = holder.local_addr().unwrap().port();
+        let mut redis = Redis::start_on([taken].into_iter().chain(free_ports())).await;
+        assert_ne!(redis.port(), taken);
+        assert_eq!(process_id(&redis.url()).await, redis.server.running_pid());
+    }
 }

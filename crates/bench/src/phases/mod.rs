@@ -1,6 +1,7 @@
 //! The services measured against the limits, one module per phase.
 
 pub mod drain;
+pub mod fsync;
 pub mod screen;
 pub mod sse;
 pub mod vote;

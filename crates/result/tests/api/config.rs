@@ -11,6 +11,7 @@ async fn bad_configuration_is_rejected_naming_the_variable() {
         ("DATABASE_URL", "postgres://u:secret@h:notaport/db"),
         ("REFRESH_INTERVAL_MS", "0"),
         ("MAX_SSE_CLIENTS", "many"),
+        ("TALLY_RECONCILE_INTERVAL_MS", "hourly"),
     ] {
         let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_result"))
             .env_clear()

@@ -177,6 +177,27 @@ impl TestApp {
             .sum()
     }
 
+    /// Runs `sql` as a writer for whom no trigger fires (replication
+    /// role `replica`, as logical replication and some restores do), so
+    /// `vote_tally` misses it.
+    pub async fn write_bypassing_triggers(&self, sql: &str) {
+        let client = self.postgres.client().await;
+        client
+            .batch_execute(&format!(
+                "SET session_replication_role = replica; {sql}; RESET session_replication_role"
+            ))
+            .await
+            .unwrap();
+    }
+
+    /// Shuts the service down and hands back its database, for a test to
+    /// start another service over it.
+    pub async fn into_postgres(self) -> Postgres {
+        self.shutdown.cancel();
+        let _ = tokio::time::timeout(DEFAULT_DEADLINE, self.server).await;
+        self.postgres
+    }
+
     /// Cancels the shutdown token and waits for `run` to return.
     pub async fn shut_down(self) -> Result<(), result::Error> {
         self.shutdown.cancel();

@@ -8,6 +8,8 @@ mod api;
 mod config;
 mod events;
 mod page;
+mod read_only;
+mod reconcile;
 mod refresh;
 mod restart;
 mod shutdown;
