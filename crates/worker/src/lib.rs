@@ -2,7 +2,8 @@
 //!
 //! It moves votes from the Redis list `votes` into the PostgreSQL table
 //! `votes`, in batches: take up to `BATCH_SIZE` votes into this worker's
-//! processing list ([`queue`]), keep each voter's latest ([`batch`]), upsert
+//! processing list, stamped with their place in the queue ([`queue`]), keep
+//! each voter's latest ([`batch`]), upsert
 //! them in one statement ([`store`]), then drop them from the processing list.
 //! A vote leaves Redis only after its batch is committed, so a worker killed
 //! at any moment loses nothing. Messages it cannot use go to `votes:dead`
@@ -31,6 +32,7 @@ pub enum Error {
     /// Another live worker has the same id.
     #[error(transparent)]
     IdInUse(#[from] IdInUse),
+
 }
 
 /// Runs the worker until `shutdown` is cancelled, serving `/healthz` and

@@ -6,24 +6,25 @@ use crate::helpers::{Backends, Load, assert_nothing_lost, vote, wait_rows_at_lea
 /// Starts a worker process, lets it take a batch and blocks that batch's
 /// commit on a row lock, then kills the worker mid-batch.
 async fn kill_mid_batch(backends: &Backends, voters: usize) {
+    let mut messages = vec![vote("blocker", "b", 1)];
+    messages.extend((0..voters - 1).map(|i| vote(&format!("{i:x}"), "a", 1)));
+    kill_holding(backends, &messages).await;
+}
+
+/// Starts worker `w1` as a process, lets it commit one vote, then lets it
+/// take `messages`, whose first must be the voter `blocker`, blocks that
+/// batch's commit on a row lock, and kills the worker with SIGKILL.
+pub async fn kill_holding(backends: &Backends, messages: &[String]) {
+    let mut worker = backends.worker_process("w1", 1000);
+    backends.push(&[vote("blocker", "a", 0)]).await;
+    backends.wait_stored(1).await;
     let mut client = backends.postgres.client().await;
-    voting::schema::ensure(&mut client).await.unwrap();
-    client
-        .execute(
-            "INSERT INTO votes (id, vote, ts) VALUES ('blocker', 'a', 0)",
-            &[],
-        )
-        .await
-        .unwrap();
     let lock = client.transaction().await.unwrap();
     lock.execute("SELECT 1 FROM votes WHERE id = 'blocker' FOR UPDATE", &[])
         .await
         .unwrap();
 
-    let mut worker = backends.worker_process("w1", 1000);
-    let mut messages = vec![vote("blocker", "b", 1)];
-    messages.extend((0..voters - 1).map(|i| vote(&format!("{i:x}"), "a", 1)));
-    backends.push(&messages).await;
+    backends.push(messages).await;
     testkit::eventually(
         "the worker to hold a batch blocked on the lock",
         testkit::DEFAULT_DEADLINE,
@@ -40,7 +41,7 @@ async fn kill_mid_batch(backends: &Backends, voters: usize) {
                 .await
                 .unwrap()
                 .get(0);
-            (held == voters && waiting > 0).then_some(())
+            (held == messages.len() && waiting > 0).then_some(())
         },
     )
     .await;
@@ -48,7 +49,7 @@ async fn kill_mid_batch(backends: &Backends, voters: usize) {
     worker.kill().await.unwrap();
     assert_eq!(
         backends.list_len("votes:processing:w1").await,
-        voters,
+        messages.len(),
         "the dead worker's votes are still held"
     );
     lock.rollback().await.unwrap();
