@@ -280,7 +280,10 @@ mod tests {
             (br#"{"voter_id":7,"vote":"a"}"#, "not a vote message"),
             (br#"{"voter_id":"","vote":"a"}"#, "voter_id is empty"),
             (br#"{"voter_id":"x\n","vote":"a"}"#, "control characters"),
-            (br#"{"voter_id":"x","voter_id":"y","vote":"a"}"#, "duplicate field"),
+            (
+                br#"{"voter_id":"x","voter_id":"y","vote":"a"}"#,
+                "duplicate field",
+            ),
         ];
         for (raw, reason) in cases {
             let err = QueuedVote::decode(raw).unwrap_err().to_string();
@@ -313,7 +316,10 @@ mod tests {
         }
         let escaped = br#"{"voter_\u0069d":"x","vote":"\u0061","queue_\u0073eq":5}"#;
         let vote = QueuedVote::decode(escaped).unwrap();
-        assert_eq!((vote.voter_id.as_str(), vote.choice, vote.seq), ("x", Choice::A, Some(5)));
+        assert_eq!(
+            (vote.voter_id.as_str(), vote.choice, vote.seq),
+            ("x", Choice::A, Some(5))
+        );
     }
 
     #[test]

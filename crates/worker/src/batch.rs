@@ -179,7 +179,12 @@ mod tests {
         let messages: Vec<_> = ["c", "a", "b"]
             .iter()
             .enumerate()
-            .map(|(i, id)| msg(&format!(r#"{{"voter_id":"{id}","vote":"a","queue_seq":{}}}"#, i + 1)))
+            .map(|(i, id)| {
+                msg(&format!(
+                    r#"{{"voter_id":"{id}","vote":"a","queue_seq":{}}}"#,
+                    i + 1
+                ))
+            })
             .collect();
         let batch = Batch::read(&messages);
         assert_eq!(batch.columns().0, ["a", "b", "c"]);

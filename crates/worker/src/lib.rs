@@ -32,7 +32,6 @@ pub enum Error {
     /// Another live worker has the same id.
     #[error(transparent)]
     IdInUse(#[from] IdInUse),
-
 }
 
 /// Runs the worker until `shutdown` is cancelled, serving `/healthz` and
