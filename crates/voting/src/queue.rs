@@ -199,8 +199,9 @@ fn check_stored_voter_id(id: &str) -> Result<(), Rejection> {
 pub struct DeadLetter {
     /// Why the message was refused.
     pub reason: String,
-    /// The message as it was queued (invalid UTF-8 replaced); of a message
-    /// over [`MAX_MESSAGE_BYTES`], only the first [`DEAD_PREFIX_BYTES`].
+    /// The message as the worker took it, with the `queue_seq` it was given
+    /// (invalid UTF-8 replaced); of a message over [`MAX_MESSAGE_BYTES`],
+    /// only the first [`DEAD_PREFIX_BYTES`], as it was pushed.
     pub message: String,
     /// The worker that refused it.
     pub worker: String,

@@ -1,7 +1,7 @@
 //! A worker killed with SIGKILL at any point loses no vote: a restarted
 //! worker takes its votes back, or another worker recovers them.
 
-use crate::helpers::{Backends, Load, assert_nothing_lost, vote, wait_rows_at_least};
+use crate::helpers::{Backends, Load, assert_nothing_lost, original, vote, wait_rows_at_least};
 
 /// Starts a worker process, lets it take a batch and blocks that batch's
 /// commit on a row lock, then kills the worker mid-batch.
@@ -101,4 +101,31 @@ async fn killing_the_worker_repeatedly_under_load_loses_no_acknowledged_vote() {
     let acknowledged = load.finish().await;
     let _worker = backends.worker_process("w1", 200);
     assert_nothing_lost(&backends, &acknowledged).await;
+}
+
+/// An original-format message (no `ts`) held by a worker killed mid-batch
+/// comes back after a newer vote of the same voter was stored: it keeps the
+/// place it was given when first taken, and does not overwrite the newer one.
+#[tokio::test]
+async fn an_original_message_redelivered_after_a_crash_does_not_overwrite_a_newer_vote() {
+    let backends = Backends::start().await;
+    kill_holding(&backends, &[vote("blocker", "b", 1), original("v", "a")]).await;
+    // The newer vote, from a replica whose clock is far behind.
+    backends.push(&[vote("v", "b", 0)]).await;
+    let worker = backends.worker("w2", 1000).await;
+    testkit::eventually(
+        "the killed worker's votes recovered and everything committed",
+        testkit::DEFAULT_DEADLINE,
+        || async {
+            let stored = backends.stored().await;
+            let idle = backends.list_len("votes").await
+                + backends.list_len("votes:processing:w1").await
+                + backends.list_len("votes:processing:w2").await
+                == 0;
+            (idle && stored.get("blocker").map(String::as_str) == Some("b")).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(backends.stored().await["v"], "b");
+    worker.stop().await.unwrap();
 }

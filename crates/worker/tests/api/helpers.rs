@@ -54,10 +54,32 @@ impl Backends {
 
     /// Starts the real `worker` binary; it is killed when the handle drops.
     pub fn worker_process(&self, worker_id: &str, batch_size: usize) -> tokio::process::Child {
+        self.worker_process_on(worker_id, batch_size, testkit::free_port())
+    }
+
+    /// Starts the real `worker` binary serving `/metrics` on `port`.
+    pub fn worker_process_on(
+        &self,
+        worker_id: &str,
+        batch_size: usize,
+        port: u16,
+    ) -> tokio::process::Child {
+        self.worker_command(worker_id, batch_size, port)
+            .spawn()
+            .expect("starting the worker binary")
+    }
+
+    /// The command that starts the real `worker` binary, killed with the test.
+    pub fn worker_command(
+        &self,
+        worker_id: &str,
+        batch_size: usize,
+        port: u16,
+    ) -> tokio::process::Command {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_worker"));
         command
             .envs(self.env(worker_id, batch_size))
-            .env("PORT", testkit::free_port().to_string())
+            .env("PORT", port.to_string())
             .env(
                 "RUST_LOG",
                 if std::env::var_os("TEST_LOG").is_some() {
@@ -68,7 +90,7 @@ impl Backends {
             )
             .stdout(Stdio::null());
         testkit::die_with_test(&mut command);
-        command.spawn().expect("starting the worker binary")
+        command
     }
 
     /// Pushes raw messages onto the queue, as a vote service would.
@@ -108,6 +130,24 @@ impl Backends {
         )
         .await
     }
+}
+
+/// A counter's value on the `/metrics` page of the worker on `port`, summed
+/// over its labels; 0 while the worker does not answer.
+pub async fn metric(port: u16, name: &str) -> f64 {
+    let Ok(response) = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await else {
+        return 0.0;
+    };
+    let page = response.text().await.unwrap_or_default();
+    page.lines()
+        .filter(|line| line.split(['{', ' ']).next() == Some(name))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// A message as the original vote app queues it: no `ts`.
+pub fn original(voter: &str, choice: &str) -> String {
+    format!(r#"{{"voter_id": "{voter}", "vote": "{choice}"}}"#)
 }
 
 /// A message as our vote service queues it.

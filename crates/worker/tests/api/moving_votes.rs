@@ -1,7 +1,7 @@
 //! Votes move from the queue into the table, the latest of each voter wins,
 //! and the original app's messages are understood.
 
-use crate::helpers::{Backends, vote};
+use crate::helpers::{Backends, original, vote};
 
 #[tokio::test]
 async fn queued_votes_end_up_in_the_table() {
@@ -18,22 +18,53 @@ async fn queued_votes_end_up_in_the_table() {
 }
 
 #[tokio::test]
-async fn a_changed_vote_replaces_the_first() {
+async fn a_changed_vote_replaces_the_first_whatever_its_ts_says() {
     let backends = Backends::start().await;
     let worker = backends.worker("w1", 10).await;
-    backends.push(&[vote("v", "a", 1)]).await;
+    backends.push(&[vote("v", "a", i64::MAX)]).await;
     assert_eq!(backends.wait_stored(1).await["v"], "a");
-    backends.push(&[vote("v", "b", 2)]).await;
-    testkit::eventually("the changed vote", testkit::DEFAULT_DEADLINE, || async {
-        (backends.stored().await.get("v").map(String::as_str) == Some("b")).then_some(())
-    })
-    .await;
-    // A late message with an older time does not undo it.
-    backends
-        .push(&[vote("v", "a", 1), vote("marker", "a", 3)])
+    // A later vote through a replica whose clock is behind, and one whose
+    // ts is the largest there is: neither time pins the row.
+    for (choice, ts) in [("b", 1), ("a", i64::MAX), ("b", 0)] {
+        backends.push(&[vote("v", choice, ts)]).await;
+        testkit::eventually("the changed vote", testkit::DEFAULT_DEADLINE, || async {
+            (backends.stored().await.get("v").map(String::as_str) == Some(choice)).then_some(())
+        })
         .await;
-    let stored = backends.wait_stored(2).await;
-    assert_eq!(stored["v"], "b");
+    }
+    worker.stop().await.unwrap();
+}
+
+/// A backlog in which the original app's messages and ours alternate for
+/// the same voters, with our `ts` running backwards, read in takes of four:
+/// the last message queued wins, within one take and across takes.
+#[tokio::test]
+async fn original_and_our_messages_interleaved_in_a_backlog_keep_queue_order() {
+    let backends = Backends::start().await;
+    let mut messages = Vec::new();
+    for round in 0..9 {
+        let choice = ["a", "b"][round % 2];
+        // `one`: four votes in a row, so one take holds them all.
+        if round < 4 {
+            messages.push(if round % 2 == 0 {
+                original("one", choice)
+            } else {
+                vote("one", choice, 1_000 - round as i64)
+            });
+        }
+        // `across`: one vote every few messages, spread over the takes.
+        messages.push(if round % 2 == 1 {
+            original("across", choice)
+        } else {
+            vote("across", choice, 1_000 - round as i64)
+        });
+        messages.push(vote(&format!("filler{round}"), "a", 1));
+    }
+    backends.push(&messages).await;
+    let worker = backends.worker("w1", 4).await;
+    let stored = backends.wait_stored(11).await;
+    assert_eq!(stored["one"], "b", "the fourth of four wins");
+    assert_eq!(stored["across"], "a", "the ninth of nine wins");
     worker.stop().await.unwrap();
 }
 
