@@ -149,3 +149,48 @@ async fn shutdown_finishes_the_batch_and_holds_nothing() {
         "every vote is stored or still queued"
     );
 }
+
+/// A `queue_seq` the counter never handed out (another producer's, or a
+/// forgery) is replaced at the take, so it cannot pin a voter's row.
+#[tokio::test]
+async fn a_forged_sequence_stamp_does_not_pin_the_row() {
+    let backends = Backends::start().await;
+    let worker = backends.worker("w1", 10).await;
+    backends
+        .push(&[r#"{"voter_id":"v","vote":"a","queue_seq":999999999}"#.into()])
+        .await;
+    assert_eq!(backends.wait_stored(1).await["v"], "a");
+    backends.push(&[original("v", "b")]).await;
+    testkit::eventually("the later vote", testkit::DEFAULT_DEADLINE, || async {
+        (backends.stored().await.get("v").map(String::as_str) == Some("b")).then_some(())
+    })
+    .await;
+    worker.stop().await.unwrap();
+}
+
+/// When Redis lost its data (the counter with it) but the table kept its
+/// rows, the counter starts above the highest stored `seq`: new votes still
+/// replace old ones.
+#[tokio::test]
+async fn a_lost_counter_starts_above_the_stored_votes() {
+    let backends = Backends::start().await;
+    let worker = backends.worker("w1", 10).await;
+    backends.push(&[original("v", "a")]).await;
+    backends.wait_stored(1).await;
+    let client = backends.postgres.client().await;
+    client
+        .execute("UPDATE votes SET seq = 5000 WHERE id = 'v'", &[])
+        .await
+        .unwrap();
+    {
+        use redis::AsyncCommands;
+        let mut conn = backends.redis.connection().await;
+        let _: () = conn.del("votes:seq").await.unwrap();
+    }
+    backends.push(&[original("v", "b")]).await;
+    testkit::eventually("the later vote", testkit::DEFAULT_DEADLINE, || async {
+        (backends.stored().await.get("v").map(String::as_str) == Some("b")).then_some(())
+    })
+    .await;
+    worker.stop().await.unwrap();
+}
