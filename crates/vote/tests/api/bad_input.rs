@@ -80,12 +80,7 @@ async fn unusable_voter_ids_get_a_fresh_id_and_the_vote_counts() {
             }
         }
     }
-    let queued: Vec<String> = app
-        .queued()
-        .await
-        .iter()
-        .map(|m| m["voter_id"].as_str().unwrap().to_owned())
-        .collect();
+    let queued = app.queued_voters().await;
     assert_eq!(queued, expected);
 }
 

@@ -48,12 +48,7 @@ async fn votes_get_503_while_redis_is_down_and_flow_again_after() {
     .await;
     assert_eq!(health(&app).await, StatusCode::OK);
 
-    let voters: Vec<String> = app
-        .queued()
-        .await
-        .iter()
-        .map(|m| m["voter_id"].as_str().unwrap().to_owned())
-        .collect();
+    let voters = app.queued_voters().await;
     assert_eq!(voters.first().map(String::as_str), Some("01"));
     assert!(
         !voters.contains(&"02".to_owned()),
