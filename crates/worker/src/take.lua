@@ -89,8 +89,8 @@ local items, bytes, popped, dead, full = {}, 0, 0, 0, false
 -- Messages are read a few at a time, as many as the bytes left seem to allow,
 -- so that huge ones are never all in memory at once.
 while popped < most and not full do
-  local guess = 16
-  if popped > 0 then guess = math.max(guess, math.floor((budget - bytes) * popped / bytes)) end
+  local guess = 1
+  if popped > 0 then guess = math.max(1, math.floor((budget - bytes) * popped / bytes)) end
   local chunk = redis.call('LRANGE', KEYS[1], popped, popped + math.min(guess, most - popped) - 1)
   if #chunk == 0 then break end
   for _, m in ipairs(chunk) do

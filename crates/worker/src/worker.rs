@@ -6,16 +6,6 @@ use tokio_util::sync::CancellationToken;
 use voting::connect::Backoff;
 use voting::queue::{DeadLetter, timestamp_micros};
 
-/// Another process holds this worker id's heartbeat: this one must leave the
-/// processing list, which may hold that process' batch, alone and stop.
-fn fenced(step: &'static str) {
-    metrics::counter!("worker_fenced_total", "step" => step).increment(1);
-    tracing::warn!(
-        step,
-        "another process holds this worker id now; leaving its processing list alone and stopping"
-    );
-}
-
 use crate::batch::Batch;
 use crate::queue::{ReliableQueue, Take};
 use crate::store::Store;
@@ -32,6 +22,16 @@ const WARM_UP_TIMEOUT: Duration = Duration::from_secs(1);
 /// to commit. Docker kills a container 10 s after SIGTERM; the votes of a
 /// batch that could not commit in time stay held in Redis and are not lost.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+/// Another process holds this worker id's heartbeat: this one must leave the
+/// processing list, which may hold that process' batch, alone and stop.
+fn fenced(step: &'static str) {
+    metrics::counter!("worker_fenced_total", "step" => step).increment(1);
+    tracing::warn!(
+        step,
+        "another process holds this worker id now; leaving its processing list alone and stopping"
+    );
+}
 
 pub(crate) struct Worker {
     queue: ReliableQueue,

@@ -93,16 +93,17 @@ fn peak_rss(pid: u32) -> u64 {
 #[tokio::test]
 async fn huge_messages_keep_the_worker_small_and_leave_a_short_dead_letter() {
     let backends = Backends::start().await;
-    let worker = backends.worker_process("w1", 1000);
-    let pid = worker.id().expect("running");
     let huge = format!(
         r#"{{"voter_id":"big","vote":"a","pad":"{}"}}"#,
         "p".repeat(HUGE)
     );
+    // The whole flood waits in the queue before the worker starts.
     for _ in 0..200 {
         backends.push(std::slice::from_ref(&huge)).await;
     }
     backends.push(&[vote("after", "b", 1)]).await;
+    let worker = backends.worker_process("w1", 1000);
+    let pid = worker.id().expect("running");
     let stored = backends.wait_stored(1).await;
     assert_eq!(stored["after"], "b");
     let dead = backends.list("votes:dead").await;
