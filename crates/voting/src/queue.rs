@@ -92,7 +92,7 @@ impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
 
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<WireIn<'a>, M::Error> {
         let mut wire = WireIn::default();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(BorrowedText(key)) = map.next_key::<BorrowedText<'de>>()? {
             match key.as_ref() {
                 "voter_id" if wire.voter_id.is_some() => {
                     return Err(de::Error::duplicate_field("voter_id"));
@@ -111,7 +111,7 @@ impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
     }
 }
 
-/// A string field, borrowed from the message unless it has escapes.
+/// A key or a string field, borrowed from the message unless it has escapes.
 struct BorrowedText<'a>(Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for BorrowedText<'a> {
