@@ -118,11 +118,8 @@ async fn an_original_message_redelivered_after_a_crash_does_not_overwrite_a_newe
         testkit::DEFAULT_DEADLINE,
         || async {
             let stored = backends.stored().await;
-            let idle = backends.list_len("votes").await
-                + backends.list_len("votes:processing:w1").await
-                + backends.list_len("votes:processing:w2").await
-                == 0;
-            (idle && stored.get("blocker").map(String::as_str) == Some("b")).then_some(())
+            (backends.idle().await && stored.get("blocker").map(String::as_str) == Some("b"))
+                .then_some(())
         },
     )
     .await;

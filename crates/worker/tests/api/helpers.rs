@@ -118,17 +118,25 @@ impl Backends {
         }
     }
 
-    /// Waits until the queue is drained and `expected` rows are stored.
+    /// Waits until the queue is drained, no worker holds a vote (every batch
+    /// taken is committed) and `expected` rows are stored.
     pub async fn wait_stored(&self, expected: usize) -> HashMap<String, String> {
         testkit::eventually(
             &format!("{expected} votes stored"),
             Duration::from_secs(60),
             || async {
                 let stored = self.stored().await;
-                (stored.len() == expected && self.list_len("votes").await == 0).then_some(stored)
+                (stored.len() == expected && self.idle().await).then_some(stored)
             },
         )
         .await
+    }
+
+    /// Whether the queue and every processing list are empty.
+    pub async fn idle(&self) -> bool {
+        let mut conn = self.redis.connection().await;
+        let held: Vec<String> = conn.keys("votes:processing:*").await.unwrap();
+        held.is_empty() && self.list_len("votes").await == 0
     }
 }
 
@@ -237,7 +245,7 @@ pub async fn assert_nothing_lost(backends: &Backends, acknowledged: &[String]) {
         Duration::from_secs(60),
         || async {
             let stored = backends.stored().await;
-            let drained = backends.list_len("votes").await == 0;
+            let drained = backends.idle().await;
             (drained && acknowledged.iter().all(|id| stored.contains_key(id))).then_some(stored)
         },
     )
