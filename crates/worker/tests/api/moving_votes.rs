@@ -119,6 +119,12 @@ async fn the_table_keeps_the_original_schema() {
         columns[1],
         ("vote".into(), "character varying".into(), "NO".into())
     );
+    for added in ["ts", "seq"] {
+        assert!(
+            columns.contains(&(added.into(), "bigint".into(), "YES".into())),
+            "{added}: {columns:?}"
+        );
+    }
     worker.stop().await.unwrap();
 }
 
