@@ -200,3 +200,31 @@ async fn a_lost_counter_starts_above_the_stored_votes() {
     .await;
     worker.stop().await.unwrap();
 }
+
+/// Processes that start together upgrade an older table at once: each adds
+/// the missing `seq` column under the schema lock, and none fails.
+#[tokio::test]
+async fn concurrent_starts_upgrade_an_older_table_safely() {
+    let backends = Backends::start().await;
+    let client = backends.postgres.client().await;
+    client
+        .batch_execute(
+            "CREATE TABLE votes (id VARCHAR(255) NOT NULL UNIQUE, vote VARCHAR(255) NOT NULL, ts BIGINT);
+             INSERT INTO votes VALUES ('old', 'a', 1)",
+        )
+        .await
+        .unwrap();
+    let upgrades = (0..8).map(|_| async {
+        let mut client = backends.postgres.client().await;
+        voting::schema::ensure(&mut client).await
+    });
+    for upgraded in futures::future::join_all(upgrades).await {
+        upgraded.unwrap();
+    }
+    let row = client
+        .query_one("SELECT vote, seq FROM votes WHERE id = 'old'", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "a");
+    assert_eq!(row.get::<_, Option<i64>>(1), None);
+}
