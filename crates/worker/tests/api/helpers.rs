@@ -132,6 +132,18 @@ impl Backends {
         .await
     }
 
+    /// Waits until `voter`'s row holds `choice`.
+    pub async fn wait_vote(&self, voter: &str, choice: &str) {
+        testkit::eventually(
+            &format!("{voter}'s vote to become {choice}"),
+            testkit::DEFAULT_DEADLINE,
+            || async {
+                (self.stored().await.get(voter).map(String::as_str) == Some(choice)).then_some(())
+            },
+        )
+        .await;
+    }
+
     /// Whether the queue and every processing list are empty.
     pub async fn idle(&self) -> bool {
         let mut conn = self.redis.connection().await;

@@ -27,10 +27,7 @@ async fn a_changed_vote_replaces_the_first_whatever_its_ts_says() {
     // ts is the largest there is: neither time pins the row.
     for (choice, ts) in [("b", 1), ("a", i64::MAX), ("b", 0)] {
         backends.push(&[vote("v", choice, ts)]).await;
-        testkit::eventually("the changed vote", testkit::DEFAULT_DEADLINE, || async {
-            (backends.stored().await.get("v").map(String::as_str) == Some(choice)).then_some(())
-        })
-        .await;
+        backends.wait_vote("v", choice).await;
     }
     worker.stop().await.unwrap();
 }
@@ -167,10 +164,7 @@ async fn a_forged_sequence_stamp_does_not_pin_the_row() {
         .await;
     assert_eq!(backends.wait_stored(1).await["v"], "a");
     backends.push(&[original("v", "b")]).await;
-    testkit::eventually("the later vote", testkit::DEFAULT_DEADLINE, || async {
-        (backends.stored().await.get("v").map(String::as_str) == Some("b")).then_some(())
-    })
-    .await;
+    backends.wait_vote("v", "b").await;
     worker.stop().await.unwrap();
 }
 
@@ -194,10 +188,7 @@ async fn a_lost_counter_starts_above_the_stored_votes() {
         let _: () = conn.del("votes:seq").await.unwrap();
     }
     backends.push(&[original("v", "b")]).await;
-    testkit::eventually("the later vote", testkit::DEFAULT_DEADLINE, || async {
-        (backends.stored().await.get("v").map(String::as_str) == Some("b")).then_some(())
-    })
-    .await;
+    backends.wait_vote("v", "b").await;
     worker.stop().await.unwrap();
 }
 
