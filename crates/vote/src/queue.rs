@@ -32,19 +32,45 @@ const ACK_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a health probe may take.
 const PING_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Why a vote was not queued. Whatever the reason, the vote was not
-/// acknowledged, so the client may safely send it again.
+/// Why a vote was not acknowledged, and so what is known about it: either it
+/// is certainly not in the queue, or it may have landed there anyway.
+/// Sending it again is safe in both cases: the last vote wins.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum QueueError {
-    /// Redis refused or could not be reached.
-    #[error("Redis is unavailable: {0}")]
-    Unavailable(String),
-    /// Redis did not answer in time.
+    /// Redis answered with an error or refused the connection: not queued.
+    #[error("Redis refused it: {0}")]
+    Refused(String),
+    /// The push may have reached Redis, but no answer came back (the
+    /// connection broke on the way).
+    #[error("Redis did not answer: {0}")]
+    NoAnswer(String),
+    /// Redis did not answer in time; the push may still land.
     #[error("Redis did not answer within {0:?}")]
     Timeout(Duration),
-    /// The service is shutting down.
+    /// The service is shutting down: not queued.
     #[error("the vote queue is closed")]
     Closed,
+}
+
+impl QueueError {
+    /// Sorts a Redis error by what it says about the command: an error reply
+    /// or a refused connection means it was not carried out.
+    fn from_redis(e: &redis::RedisError) -> QueueError {
+        let answered = matches!(
+            e.kind(),
+            redis::ErrorKind::Server(_) | redis::ErrorKind::Extension
+        );
+        if answered || e.is_connection_refusal() {
+            QueueError::Refused(e.to_string())
+        } else {
+            QueueError::NoAnswer(e.to_string())
+        }
+    }
+
+    /// Whether the vote may be in the queue even so.
+    pub fn may_have_landed(&self) -> bool {
+        matches!(self, QueueError::NoAnswer(_) | QueueError::Timeout(_))
+    }
 }
 
 struct Pending {
@@ -82,7 +108,7 @@ impl VoteQueue {
             .map_err(|_| QueueError::Closed)?;
         match tokio::time::timeout(ACK_TIMEOUT, acked).await {
             Ok(Ok(outcome)) => outcome,
-            Ok(Err(_)) => Err(QueueError::Closed),
+            Ok(Err(_)) => Err(QueueError::NoAnswer("the vote writer stopped".into())),
             Err(_) => Err(QueueError::Timeout(ACK_TIMEOUT)),
         }
     }
@@ -94,7 +120,7 @@ impl VoteQueue {
         let ping = command.query_async::<String>(&mut connection);
         match tokio::time::timeout(PING_TIMEOUT, ping).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(QueueError::Unavailable(e.to_string())),
+            Ok(Err(e)) => Err(QueueError::from_redis(&e)),
             Err(_) => Err(QueueError::Timeout(PING_TIMEOUT)),
         }
     }
@@ -145,7 +171,7 @@ async fn write_batch(mut connection: ConnectionManager, batch: Vec<Pending>) {
         .query_async::<i64>(&mut connection)
         .await
         .map(drop)
-        .map_err(|e| QueueError::Unavailable(e.to_string()));
+        .map_err(|e| QueueError::from_redis(&e));
     metrics::histogram!("vote_queue_write_seconds").record(started.elapsed().as_secs_f64());
     metrics::histogram!("vote_queue_batch_size").record(batch.len() as f64);
     if let Err(e) = &outcome {

@@ -70,7 +70,18 @@ pub(crate) fn voter_cookie_value(voter: &VoterId) -> String {
 
 /// The body of the 503 for a vote the queue did not take.
 pub(crate) fn queue_refusal(error: &QueueError) -> String {
-    format!("{}\n", VoteError::Queue(error.clone()))
+    format!("{}\n", queue_refusal_text(error))
+}
+
+/// What is known about a vote that was not acknowledged, said exactly.
+fn queue_refusal_text(error: &QueueError) -> String {
+    if error.may_have_landed() {
+        format!(
+            "the vote may or may not have been recorded ({error}); voting again is safe, the last vote wins"
+        )
+    } else {
+        format!("the vote was not recorded ({error}); try again")
+    }
 }
 
 pub(crate) fn router(state: Arc<State>) -> Router {
@@ -96,9 +107,7 @@ enum VoteError {
     MissingVote,
     #[error("unknown option {0:?}: vote must be \"a\" or \"b\"")]
     UnknownOption(String),
-    #[error("{0}")]
-    VoterId(#[from] VoterIdError),
-    #[error("the vote was not recorded, try again: {0}")]
+    #[error("{}", queue_refusal_text(.0))]
     Queue(#[from] QueueError),
 }
 
@@ -108,7 +117,6 @@ impl VoteError {
             VoteError::Form(_) => "form",
             VoteError::MissingVote => "missing_vote",
             VoteError::UnknownOption(_) => "unknown_option",
-            VoteError::VoterId(_) => "voter_id",
             VoteError::Queue(_) => "queue",
         }
     }
@@ -164,9 +172,11 @@ async fn cast(
     headers: HeaderMap,
     form: Result<Form<VoteForm>, FormRejection>,
 ) -> Result<Response, VoteError> {
+    // A cookie that is not a usable id counts as none (the original app
+    // took any cookie): the vote gets a fresh id, set in the answer.
     let (voter, is_new) = match voter_cookie(&headers) {
-        Some(parsed) => (parsed?, false),
-        None => (VoterId::random(), true),
+        Some(Ok(voter)) => (voter, false),
+        _ => (VoterId::random(), true),
     };
     let Form(form) = form?;
     let vote = form.vote.ok_or(VoteError::MissingVote)?;
@@ -197,7 +207,7 @@ fn voter_cookie(headers: &HeaderMap) -> Option<Result<VoterId, VoterIdError>> {
         .flat_map(cookie::Cookie::split_parse)
         .flatten()
         .find(|c| c.name() == "voter_id")
-        .map(|c| VoterId::parse(c.value()))
+        .map(|c| VoterId::parse(c.value_trimmed()))
 }
 
 /// The page (or, for clients that ask for JSON, the vote as JSON), with a

@@ -1,15 +1,23 @@
 //! The queue between `vote` and `worker`: Redis keys and the message format.
 //!
 //! The format is the original app's (`RPUSH votes {"voter_id": …, "vote": …}`)
-//! plus one field, `ts`, the time the vote was cast in microseconds since the
-//! Unix epoch. Workers order a voter's votes by it, so the last vote wins even
-//! when two workers hold votes of the same voter. Messages without `ts` (from
-//! the original vote app) are still accepted.
+//! plus two fields:
+//! - `ts`, when the vote replica says the vote was cast (µs since the Unix
+//!   epoch), kept as information only: replicas' clocks differ;
+//! - `queue_seq`, the vote's place in the order Redis accepted the votes,
+//!   added by the worker's take as the object's last member (JSON readers
+//!   keep the last of repeated keys). Workers order a voter's votes by it, so
+//!   the last vote wins whichever replica took it and whichever worker holds it.
+//!
+//! Messages of the original vote app (neither field) are ordered the same way.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::ballot::{Choice, MAX_STORED_VOTER_ID_LEN};
 
@@ -19,6 +27,8 @@ pub const QUEUE_KEY: &str = "votes";
 pub const DEAD_LETTER_KEY: &str = "votes:dead";
 /// The set of worker ids that may own a processing list.
 pub const WORKERS_KEY: &str = "votes:workers";
+/// The counter that hands out `queue_seq`, incremented by each take.
+pub const SEQUENCE_KEY: &str = "votes:seq";
 
 /// The longest message a worker will read. Real votes are under 100 bytes;
 /// extra fields are allowed, but not without bound.
@@ -41,8 +51,11 @@ pub struct QueuedVote {
     pub voter_id: String,
     /// What they chose.
     pub choice: Choice,
-    /// When they voted (µs since the epoch), if the sender said so.
+    /// When they voted (µs since the epoch), if the sender said so; an
+    /// information only, never an order.
     pub ts: Option<i64>,
+    /// The place in the order Redis accepted the votes, once a worker took it.
+    pub seq: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -52,14 +65,65 @@ struct WireOut<'a> {
     ts: i64,
 }
 
-#[derive(Deserialize)]
+/// The fields of a message that matter, read by hand so that the last of
+/// repeated `queue_seq` keys wins and an unusable `ts` is only ignored.
+#[derive(Default)]
 struct WireIn<'a> {
-    #[serde(borrow)]
-    voter_id: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow)]
-    vote: Option<std::borrow::Cow<'a, str>>,
+    voter_id: Option<Cow<'a, str>>,
+    vote: Option<Cow<'a, str>>,
     ts: Option<i64>,
+    seq: Option<i64>,
 }
+
+impl<'de: 'a, 'a> Deserialize<'de> for WireIn<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(WireVisitor(std::marker::PhantomData))
+    }
+}
+
+struct WireVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for WireVisitor<'a> {
+    type Value = WireIn<'a>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object with voter_id and vote")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<WireIn<'a>, M::Error> {
+        let mut wire = WireIn::default();
+        while let Some(BorrowedText(key)) = map.next_key::<BorrowedText<'de>>()? {
+            match key.as_ref() {
+                "voter_id" if wire.voter_id.is_some() => {
+                    return Err(de::Error::duplicate_field("voter_id"));
+                }
+                "vote" if wire.vote.is_some() => return Err(de::Error::duplicate_field("vote")),
+                "voter_id" => wire.voter_id = Some(map.next_value::<BorrowedText<'de>>()?.0),
+                "vote" => wire.vote = Some(map.next_value::<BorrowedText<'de>>()?.0),
+                "ts" => wire.ts = map.next_value::<serde_json::Value>()?.as_i64(),
+                SEQ_FIELD => wire.seq = map.next_value::<serde_json::Value>()?.as_i64(),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(wire)
+    }
+}
+
+/// A key or a string field, borrowed from the message unless it has escapes.
+struct BorrowedText<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for BorrowedText<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+        Text::deserialize(deserializer).map(|t| BorrowedText(t.0))
+    }
+}
+
+/// The key the take adds; the worker's Lua script writes the same name.
+pub const SEQ_FIELD: &str = "queue_seq";
 
 /// Why a message cannot become a vote. The text goes into the dead-letter list.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -110,6 +174,7 @@ impl QueuedVote {
             voter_id: voter_id.into_owned(),
             choice,
             ts: wire.ts,
+            seq: wire.seq.filter(|seq| *seq > 0),
         })
     }
 }
@@ -134,13 +199,23 @@ fn check_stored_voter_id(id: &str) -> Result<(), Rejection> {
 pub struct DeadLetter {
     /// Why the message was refused.
     pub reason: String,
-    /// The message as it was queued (invalid UTF-8 replaced).
+    /// The message as the worker took it, with the `queue_seq` it was given
+    /// (invalid UTF-8 replaced); of a message over [`MAX_MESSAGE_BYTES`],
+    /// only the first [`DEAD_PREFIX_BYTES`], as it was pushed.
     pub message: String,
     /// The worker that refused it.
     pub worker: String,
     /// When, in µs since the epoch.
     pub at: i64,
+    /// The whole message's size in bytes (absent in older letters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
 }
+
+/// How much of an over-long message its dead letter keeps: enough to see
+/// what sent it, while the dead-letter list stays small however large the
+/// messages (200 messages of 1 MB used to keep 200 MB there).
+pub const DEAD_PREFIX_BYTES: usize = 256;
 
 /// Microseconds since the Unix epoch, strictly increasing within this process,
 /// so that two votes cast by one voter in the same microsecond keep their order.
@@ -173,7 +248,8 @@ mod tests {
             QueuedVote {
                 voter_id: "abc123".into(),
                 choice: Choice::B,
-                ts: Some(42)
+                ts: Some(42),
+                seq: None,
             }
         );
     }
@@ -206,8 +282,8 @@ mod tests {
             (br#"{"voter_id":"","vote":"a"}"#, "voter_id is empty"),
             (br#"{"voter_id":"x\n","vote":"a"}"#, "control characters"),
             (
-                br#"{"voter_id":"x","vote":"a","ts":"soon"}"#,
-                "not a vote message",
+                br#"{"voter_id":"x","voter_id":"y","vote":"a"}"#,
+                "duplicate field",
             ),
         ];
         for (raw, reason) in cases {
@@ -226,6 +302,25 @@ mod tests {
             QueuedVote::decode(&huge),
             Err(Rejection::TooLong { .. })
         ));
+    }
+
+    #[test]
+    fn the_last_sequence_stamp_counts_and_ts_is_only_information() {
+        let raw = br#"{"voter_id":"x","vote":"a","queue_seq":99,"queue_seq":7}"#;
+        assert_eq!(QueuedVote::decode(raw).unwrap().seq, Some(7));
+        let nested = br#"{"voter_id":"x","vote":"a","meta":{"queue_seq":3}}"#;
+        assert_eq!(QueuedVote::decode(nested).unwrap().seq, None);
+        for odd in [r#""soon""#, "1.5", "9223372036854775808", "null"] {
+            let raw = format!(r#"{{"voter_id":"x","vote":"a","ts":{odd},"queue_seq":{odd}}}"#);
+            let vote = QueuedVote::decode(raw.as_bytes()).unwrap();
+            assert_eq!((vote.ts, vote.seq), (None, None), "{odd}");
+        }
+        let escaped = br#"{"voter_\u0069d":"x","vote":"\u0061","queue_\u0073eq":5}"#;
+        let vote = QueuedVote::decode(escaped).unwrap();
+        assert_eq!(
+            (vote.voter_id.as_str(), vote.choice, vote.seq),
+            ("x", Choice::A, Some(5))
+        );
     }
 
     #[test]

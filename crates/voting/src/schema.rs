@@ -2,7 +2,9 @@
 //! notification that tells readers it changed.
 //!
 //! The table keeps the original app's columns, so the original result app can
-//! read it. One column is added: `ts`, the time of the vote that the row holds.
+//! read it. Two nullable columns are added: `seq`, the place of the row's vote
+//! in the order Redis accepted the votes (what "last vote wins" compares), and
+//! `ts`, when the vote replica says it was cast (information only).
 
 use std::time::Duration;
 
@@ -27,23 +29,30 @@ const SCHEMA_SQL: &str = "
         vote VARCHAR(255) NOT NULL
     );
     ALTER TABLE votes ADD COLUMN IF NOT EXISTS ts BIGINT;
+    ALTER TABLE votes ADD COLUMN IF NOT EXISTS seq BIGINT;
 ";
 
-/// Upserts a batch: `$1` voter ids, `$2` choices, `$3` timestamps, as arrays of
-/// equal length with no id twice. A row only moves to a newer vote, so when
-/// two workers race the last vote still wins. The same statement notifies
+/// Upserts a batch: `$1` voter ids, `$2` choices, `$3` timestamps (or null),
+/// `$4` sequence numbers, as arrays of equal length with no id twice. A row
+/// only moves to a higher `seq`, so when two workers race, or a vote comes
+/// back after a crash, the last vote still wins. A row without `seq` (written
+/// by the original worker, or before `seq` existed) yields to any vote. The same statement notifies
 /// readers with the number of rows changed; PostgreSQL delivers the
 /// notification when the statement's transaction commits, and not otherwise.
 pub const UPSERT_SQL: &str = "
     WITH upserted AS (
-        INSERT INTO votes (id, vote, ts)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-        ON CONFLICT (id) DO UPDATE SET vote = EXCLUDED.vote, ts = EXCLUDED.ts
-        WHERE votes.ts IS NULL OR votes.ts <= EXCLUDED.ts
+        INSERT INTO votes (id, vote, ts, seq)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+        ON CONFLICT (id) DO UPDATE SET vote = EXCLUDED.vote, ts = EXCLUDED.ts, seq = EXCLUDED.seq
+        WHERE votes.seq IS NULL OR votes.seq < EXCLUDED.seq
         RETURNING 1
     )
     SELECT count(*) AS changed, pg_notify('votes_changed', count(*)::text) FROM upserted
 ";
+
+/// The highest `seq` stored: a new sequence counter starts above it, so that
+/// votes after a loss of Redis' data are not taken for old ones.
+pub const HIGHEST_SEQ_SQL: &str = "SELECT COALESCE(max(seq), 0) AS highest FROM votes";
 
 /// The original result app's query; the result service runs it as is.
 pub const COUNT_SQL: &str = "SELECT vote, COUNT(id) AS count FROM votes GROUP BY vote";

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use voting::ballot::Choice;
-use voting::queue::QueuedVote;
+use voting::queue::{QueuedVote, Rejection, SEQ_FIELD};
 
 /// One voter's vote, as it will be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,8 +13,10 @@ pub struct Row {
     pub voter_id: String,
     /// `votes.vote`.
     pub choice: Choice,
-    /// `votes.ts`: when the vote was cast.
-    pub ts: i64,
+    /// `votes.ts`: when the vote replica says it was cast, if it said so.
+    pub ts: Option<i64>,
+    /// `votes.seq`: the vote's place in the order Redis accepted the votes.
+    pub seq: i64,
     /// Where the message stood in the take, to find it again if the database
     /// refuses this row.
     pub position: usize,
@@ -44,16 +46,19 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Reads `messages` in queue order. Messages without a time (from the
-    /// original vote app) get one from `now`, in order, so that among them
-    /// too the last one queued wins.
-    pub fn read(messages: &[Vec<u8>], mut now: impl FnMut() -> i64) -> Batch {
+    /// Reads `messages` as the take stamped them; of a voter's votes the one
+    /// with the highest `queue_seq` wins, whatever the vote replicas' clocks say.
+    pub fn read(messages: &[Vec<u8>]) -> Batch {
         let mut latest: HashMap<String, Row> = HashMap::with_capacity(messages.len());
         let mut unusable = Vec::new();
         let mut superseded = 0;
         for (position, raw) in messages.iter().enumerate() {
-            let vote = match QueuedVote::decode(raw) {
-                Ok(vote) => vote,
+            let decoded = QueuedVote::decode(raw).and_then(|vote| match vote.seq {
+                Some(seq) => Ok((vote, seq)),
+                None => Err(Rejection::MissingField(SEQ_FIELD)),
+            });
+            let (vote, seq) = match decoded {
+                Ok(decoded) => decoded,
                 Err(rejection) => {
                     unusable.push(Unusable {
                         position,
@@ -63,14 +68,15 @@ impl Batch {
                 }
             };
             let row = Row {
-                ts: vote.ts.unwrap_or_else(&mut now),
+                ts: vote.ts,
+                seq,
                 voter_id: vote.voter_id,
                 choice: vote.choice,
                 position,
             };
             match latest.get_mut(&row.voter_id) {
-                // Equal times: the later message in the queue wins.
-                Some(kept) if kept.ts <= row.ts => {
+                // Equal stamps (only a copied message has one): the later wins.
+                Some(kept) if kept.seq <= row.seq => {
                     *kept = row;
                     superseded += 1;
                 }
@@ -90,95 +96,97 @@ impl Batch {
         }
     }
 
-    /// The rows as the three arrays [`voting::schema::UPSERT_SQL`] takes.
-    pub fn columns(&self) -> (Vec<&str>, Vec<&str>, Vec<i64>) {
-        let ids = self.rows.iter().map(|r| r.voter_id.as_str()).collect();
-        let votes = self.rows.iter().map(|r| r.choice.as_str()).collect();
-        let ts = self.rows.iter().map(|r| r.ts).collect();
-        (ids, votes, ts)
+    /// The rows as the four arrays [`voting::schema::UPSERT_SQL`] takes.
+    pub fn columns(&self) -> Columns<'_> {
+        columns(&self.rows)
     }
+}
+
+/// `$1` to `$4` of [`voting::schema::UPSERT_SQL`].
+pub type Columns<'a> = (Vec<&'a str>, Vec<&'a str>, Vec<Option<i64>>, Vec<i64>);
+
+/// Some rows as the arrays of [`voting::schema::UPSERT_SQL`].
+pub fn columns(rows: &[Row]) -> Columns<'_> {
+    (
+        rows.iter().map(|r| r.voter_id.as_str()).collect(),
+        rows.iter().map(|r| r.choice.as_str()).collect(),
+        rows.iter().map(|r| r.ts).collect(),
+        rows.iter().map(|r| r.seq).collect(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn clock() -> impl FnMut() -> i64 {
-        let mut t = 1_000;
-        move || {
-            t += 1;
-            t
-        }
-    }
-
     fn msg(text: &str) -> Vec<u8> {
         text.as_bytes().to_vec()
     }
 
     #[test]
-    fn the_latest_vote_of_each_voter_wins() {
+    fn the_highest_sequence_of_each_voter_wins_whatever_ts_says() {
         let messages = [
-            msg(r#"{"voter_id":"v1","vote":"a","ts":10}"#),
-            msg(r#"{"voter_id":"v2","vote":"a","ts":11}"#),
-            msg(r#"{"voter_id":"v1","vote":"b","ts":12}"#),
-            // Older than what v2 already has: arrives late, loses.
-            msg(r#"{"voter_id":"v2","vote":"b","ts":5}"#),
+            msg(r#"{"voter_id":"v1","vote":"a","ts":10,"queue_seq":1}"#),
+            msg(r#"{"voter_id":"v2","vote":"a","ts":11,"queue_seq":2}"#),
+            // A replica whose clock is behind: a later vote with an older ts.
+            msg(r#"{"voter_id":"v1","vote":"b","ts":5,"queue_seq":3}"#),
+            // Taken before, handed back, taken again: its old stamp loses.
+            msg(r#"{"voter_id":"v2","vote":"b","ts":99,"queue_seq":1}"#),
         ];
-        let batch = Batch::read(&messages, clock());
-        let (ids, votes, ts) = batch.columns();
+        let batch = Batch::read(&messages);
+        let (ids, votes, ts, seq) = batch.columns();
         assert_eq!(ids, ["v1", "v2"]);
         assert_eq!(votes, ["b", "a"]);
-        assert_eq!(ts, [12, 11]);
+        assert_eq!(ts, [Some(5), Some(11)]);
+        assert_eq!(seq, [3, 2]);
         assert_eq!(batch.superseded, 2);
         assert_eq!(batch.taken, 4);
         assert!(batch.unusable.is_empty());
     }
 
     #[test]
-    fn equal_times_keep_queue_order() {
+    fn original_messages_are_ordered_by_their_stamps() {
         let messages = [
-            msg(r#"{"voter_id":"v","vote":"a","ts":7}"#),
-            msg(r#"{"voter_id":"v","vote":"b","ts":7}"#),
+            msg(r#"{"voter_id": "v", "vote": "b","queue_seq":8}"#),
+            msg(r#"{"voter_id": "v", "vote": "a","queue_seq":9}"#),
+            msg(r#"{"voter_id": "v", "vote": "b", "ts": 9223372036854775807,"queue_seq":7}"#),
         ];
-        let batch = Batch::read(&messages, clock());
-        assert_eq!(batch.rows[0].choice, Choice::B);
-        assert_eq!(batch.rows[0].position, 1);
-    }
-
-    #[test]
-    fn original_messages_get_times_in_queue_order() {
-        let messages = [
-            msg(r#"{"voter_id": "v", "vote": "b"}"#),
-            msg(r#"{"voter_id": "v", "vote": "a"}"#),
-        ];
-        let batch = Batch::read(&messages, clock());
+        let batch = Batch::read(&messages);
         assert_eq!(batch.rows.len(), 1);
         assert_eq!(batch.rows[0].choice, Choice::A);
-        assert_eq!(batch.rows[0].ts, 1_002);
+        assert_eq!((batch.rows[0].ts, batch.rows[0].seq), (None, 9));
     }
 
     #[test]
     fn unusable_messages_are_set_aside_with_their_reason() {
         let messages = [
             msg("{not json"),
-            msg(r#"{"voter_id":"ok","vote":"a"}"#),
-            msg(r#"{"voter_id":"x","vote":"c"}"#),
+            msg(r#"{"voter_id":"ok","vote":"a","queue_seq":1}"#),
+            msg(r#"{"voter_id":"x","vote":"c","queue_seq":2}"#),
+            msg(r#"{"voter_id":"y","vote":"a"}"#),
         ];
-        let batch = Batch::read(&messages, clock());
+        let batch = Batch::read(&messages);
         assert_eq!(batch.rows.len(), 1);
         let positions: Vec<_> = batch.unusable.iter().map(|u| u.position).collect();
-        assert_eq!(positions, [0, 2]);
+        assert_eq!(positions, [0, 2, 3]);
         assert!(batch.unusable[0].reason.starts_with("not a vote message"));
         assert!(batch.unusable[1].reason.contains("unknown option"));
+        assert_eq!(batch.unusable[2].reason, r#"missing field "queue_seq""#);
     }
 
     #[test]
     fn rows_are_sorted_by_voter_id() {
         let messages: Vec<_> = ["c", "a", "b"]
             .iter()
-            .map(|id| msg(&format!(r#"{{"voter_id":"{id}","vote":"a"}}"#)))
+            .enumerate()
+            .map(|(i, id)| {
+                msg(&format!(
+                    r#"{{"voter_id":"{id}","vote":"a","queue_seq":{}}}"#,
+                    i + 1
+                ))
+            })
             .collect();
-        let batch = Batch::read(&messages, clock());
+        let batch = Batch::read(&messages);
         assert_eq!(batch.columns().0, ["a", "b", "c"]);
     }
 }

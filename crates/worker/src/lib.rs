@@ -2,8 +2,9 @@
 //!
 //! It moves votes from the Redis list `votes` into the PostgreSQL table
 //! `votes`, in batches: take up to `BATCH_SIZE` votes into this worker's
-//! processing list ([`queue`]), keep each voter's latest ([`batch`]), upsert
-//! them in one statement ([`store`]), then drop them from the processing list.
+//! processing list, each stamped with its place in the queue ([`queue`]),
+//! keep each voter's latest ([`batch`]), upsert them in one statement
+//! ([`store`]), then drop them from the processing list.
 //! A vote leaves Redis only after its batch is committed, so a worker killed
 //! at any moment loses nothing. Messages it cannot use go to `votes:dead`
 //! with the reason, and the worker goes on.

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use tokio_postgres::{Client, Statement};
 use voting::schema;
 
-use crate::batch::{Batch, Row};
+use crate::batch::{self, Batch, Row};
 
 /// What went wrong writing a batch, and so what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -77,8 +77,8 @@ impl Store {
             return Ok(Written::default());
         }
         let (client, upsert) = self.connection().await?;
-        let (ids, votes, ts) = batch.columns();
-        match client.query_one(&upsert, &[&ids, &votes, &ts]).await {
+        let (ids, votes, ts, seq) = batch.columns();
+        match client.query_one(&upsert, &[&ids, &votes, &ts, &seq]).await {
             Ok(row) => Ok(Written {
                 changed: row.get::<_, i64>("changed") as u64,
                 refused: Vec::new(),
@@ -113,19 +113,24 @@ impl Store {
         }
     }
 
+    /// The highest `seq` in the table, to start a lost sequence counter above.
+    pub async fn highest_seq(&mut self) -> Result<i64, StoreError> {
+        let (client, _) = self.connection().await?;
+        match client.query_one(schema::HIGHEST_SEQ_SQL, &[]).await {
+            Ok(row) => Ok(row.get("highest")),
+            Err(e) => {
+                self.disconnect();
+                Err(StoreError::Unavailable(e))
+            }
+        }
+    }
+
     async fn write_one_by_one(&mut self, rows: &[Row]) -> Result<Written, StoreError> {
         let (client, upsert) = self.connection().await?;
         let mut written = Written::default();
         for row in rows {
-            let params = (
-                vec![row.voter_id.as_str()],
-                vec![row.choice.as_str()],
-                vec![row.ts],
-            );
-            match client
-                .query_one(&upsert, &[&params.0, &params.1, &params.2])
-                .await
-            {
+            let (ids, votes, ts, seq) = batch::columns(std::slice::from_ref(row));
+            match client.query_one(&upsert, &[&ids, &votes, &ts, &seq]).await {
                 Ok(result) => written.changed += result.get::<_, i64>("changed") as u64,
                 Err(e) => match StoreError::from(e) {
                     StoreError::Refused(e) => written.refused.push((row.position, e.to_string())),

@@ -7,7 +7,7 @@ use voting::connect::Backoff;
 use voting::queue::{DeadLetter, timestamp_micros};
 
 use crate::batch::Batch;
-use crate::queue::ReliableQueue;
+use crate::queue::{ReliableQueue, Take};
 use crate::store::Store;
 use crate::{Error, heartbeat};
 
@@ -22,6 +22,16 @@ const WARM_UP_TIMEOUT: Duration = Duration::from_secs(1);
 /// to commit. Docker kills a container 10 s after SIGTERM; the votes of a
 /// batch that could not commit in time stay held in Redis and are not lost.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+/// Another process holds this worker id's heartbeat: this one must leave the
+/// processing list, which may hold that process' batch, alone and stop.
+fn fenced(step: &'static str) {
+    metrics::counter!("worker_fenced_total", "step" => step).increment(1);
+    tracing::warn!(
+        step,
+        "another process holds this worker id now; leaving its processing list alone and stopping"
+    );
+}
 
 pub(crate) struct Worker {
     queue: ReliableQueue,
@@ -85,11 +95,32 @@ impl Worker {
                 _ = id_lost.cancelled() => return,
             };
             match taken {
-                Ok(messages) if messages.is_empty() => {}
-                Ok(messages) => {
-                    backoff.reset();
-                    if !self.commit(&messages, shutdown).await {
-                        return;
+                Ok(Take::Votes { messages, dead }) => {
+                    if dead > 0 {
+                        metrics::counter!("worker_votes_dead_lettered_total")
+                            .increment(dead as u64);
+                        tracing::warn!(
+                            messages = dead,
+                            "moved over-long messages to the dead-letter list"
+                        );
+                    }
+                    if !messages.is_empty() {
+                        backoff.reset();
+                        if !self.commit(&messages, shutdown).await {
+                            return;
+                        }
+                    }
+                }
+                Ok(Take::NotOurs) => {
+                    fenced("take");
+                    return;
+                }
+                Ok(Take::NoCounter) => {
+                    if !self.start_counter().await {
+                        tokio::select! {
+                            _ = tokio::time::sleep(backoff.next_delay()) => {}
+                            _ = shutdown.cancelled() => return,
+                        }
                     }
                 }
                 Err(e) => {
@@ -102,6 +133,29 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// Sets a missing sequence counter above the table's highest `seq`, so
+    /// that after Redis lost its data new votes still beat stored ones.
+    async fn start_counter(&mut self) -> bool {
+        let highest = match self.store.highest_seq().await {
+            Ok(highest) => highest,
+            Err(e) => {
+                metrics::counter!("worker_db_errors_total").increment(1);
+                tracing::warn!(error = %e, "cannot read the highest stored seq");
+                return false;
+            }
+        };
+        if let Err(e) = self.queue.raise_counter(highest).await {
+            metrics::counter!("worker_redis_errors_total").increment(1);
+            tracing::warn!(error = %e, "cannot start the vote sequence counter");
+            return false;
+        }
+        tracing::info!(
+            highest,
+            "started the vote sequence counter above the stored votes"
+        );
+        true
     }
 
     /// Makes sure PostgreSQL is connected while there is nothing to do.
@@ -121,7 +175,7 @@ impl Worker {
     #[tracing::instrument(skip_all, fields(taken = messages.len()))]
     async fn commit(&mut self, messages: &[Vec<u8>], shutdown: &CancellationToken) -> bool {
         let started = Instant::now();
-        let batch = Batch::read(messages, timestamp_micros);
+        let batch = Batch::read(messages);
         let mut backoff = Backoff::new(MAX_BACKOFF);
         let mut grace_ends: Option<Instant> = None;
         let written = loop {
@@ -159,6 +213,7 @@ impl Worker {
                 message: String::from_utf8_lossy(&messages[position]).into_owned(),
                 worker: worker.clone(),
                 at,
+                size: Some(messages[position].len() as u64),
             })
             .collect();
         for letter in &dead {
@@ -166,9 +221,16 @@ impl Worker {
         }
         // If this fails the votes stay held; the next take returns them and
         // they are written again, which changes nothing.
-        if let Err(e) = self.queue.acknowledge(batch.taken, &dead).await {
-            metrics::counter!("worker_redis_errors_total").increment(1);
-            tracing::warn!(error = %e, "cannot acknowledge the batch; it will be taken again");
+        match self.queue.acknowledge(batch.taken, &dead).await {
+            Ok(true) => {}
+            Ok(false) => {
+                fenced("acknowledgement");
+                return false;
+            }
+            Err(e) => {
+                metrics::counter!("worker_redis_errors_total").increment(1);
+                tracing::warn!(error = %e, "cannot acknowledge the batch; it will be taken again");
+            }
         }
         let stored = batch.rows.len() - written.refused.len();
         metrics::counter!("worker_votes_processed_total").increment(stored as u64);

@@ -73,6 +73,15 @@ impl TestApp {
             .collect()
     }
 
+    /// The voter ids in the `votes` list, oldest first.
+    pub async fn queued_voters(&self) -> Vec<String> {
+        self.queued()
+            .await
+            .iter()
+            .map(|m| m["voter_id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// Stops the service as SIGTERM would and waits until it has returned.
     pub async fn shut_down(&mut self) {
         self.shutdown.cancel();

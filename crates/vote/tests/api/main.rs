@@ -1,6 +1,8 @@
-//! Integration tests of the vote service against a real Redis.
+//! Integration tests of the vote service against a real Redis (and, for the
+//! order of votes across replicas, a real worker and PostgreSQL).
 
 mod bad_input;
+mod clocks;
 mod connections;
 mod helpers;
 mod process;

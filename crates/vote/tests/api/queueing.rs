@@ -86,12 +86,7 @@ async fn concurrent_votes_are_each_queued_exactly_once() {
     for response in join_all(posts).await {
         assert_eq!(response.status(), 200);
     }
-    let queued: Vec<String> = app
-        .queued()
-        .await
-        .iter()
-        .map(|m| m["voter_id"].as_str().unwrap().to_owned())
-        .collect();
+    let queued = app.queued_voters().await;
     assert_eq!(queued.len(), voters.len());
     let unique: HashSet<_> = queued.into_iter().collect();
     assert_eq!(unique, voters.into_iter().collect());

@@ -54,10 +54,32 @@ impl Backends {
 
     /// Starts the real `worker` binary; it is killed when the handle drops.
     pub fn worker_process(&self, worker_id: &str, batch_size: usize) -> tokio::process::Child {
+        self.worker_process_on(worker_id, batch_size, testkit::free_port())
+    }
+
+    /// Starts the real `worker` binary serving `/metrics` on `port`.
+    pub fn worker_process_on(
+        &self,
+        worker_id: &str,
+        batch_size: usize,
+        port: u16,
+    ) -> tokio::process::Child {
+        self.worker_command(worker_id, batch_size, port)
+            .spawn()
+            .expect("starting the worker binary")
+    }
+
+    /// The command that starts the real `worker` binary, killed with the test.
+    pub fn worker_command(
+        &self,
+        worker_id: &str,
+        batch_size: usize,
+        port: u16,
+    ) -> tokio::process::Command {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_worker"));
         command
             .envs(self.env(worker_id, batch_size))
-            .env("PORT", testkit::free_port().to_string())
+            .env("PORT", port.to_string())
             .env(
                 "RUST_LOG",
                 if std::env::var_os("TEST_LOG").is_some() {
@@ -68,7 +90,7 @@ impl Backends {
             )
             .stdout(Stdio::null());
         testkit::die_with_test(&mut command);
-        command.spawn().expect("starting the worker binary")
+        command
     }
 
     /// Pushes raw messages onto the queue, as a vote service would.
@@ -96,18 +118,56 @@ impl Backends {
         }
     }
 
-    /// Waits until the queue is drained and `expected` rows are stored.
+    /// Waits until the queue is drained, no worker holds a vote (every batch
+    /// taken is committed) and `expected` rows are stored.
     pub async fn wait_stored(&self, expected: usize) -> HashMap<String, String> {
         testkit::eventually(
             &format!("{expected} votes stored"),
             Duration::from_secs(60),
             || async {
                 let stored = self.stored().await;
-                (stored.len() == expected && self.list_len("votes").await == 0).then_some(stored)
+                (stored.len() == expected && self.idle().await).then_some(stored)
             },
         )
         .await
     }
+
+    /// Waits until `voter`'s row holds `choice`.
+    pub async fn wait_vote(&self, voter: &str, choice: &str) {
+        testkit::eventually(
+            &format!("{voter}'s vote to become {choice}"),
+            testkit::DEFAULT_DEADLINE,
+            || async {
+                (self.stored().await.get(voter).map(String::as_str) == Some(choice)).then_some(())
+            },
+        )
+        .await;
+    }
+
+    /// Whether the queue and every processing list are empty.
+    pub async fn idle(&self) -> bool {
+        let mut conn = self.redis.connection().await;
+        let held: Vec<String> = conn.keys("votes:processing:*").await.unwrap();
+        held.is_empty() && self.list_len("votes").await == 0
+    }
+}
+
+/// A counter's value on the `/metrics` page of the worker on `port`, summed
+/// over its labels; 0 while the worker does not answer.
+pub async fn metric(port: u16, name: &str) -> f64 {
+    let Ok(response) = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await else {
+        return 0.0;
+    };
+    let page = response.text().await.unwrap_or_default();
+    page.lines()
+        .filter(|line| line.split(['{', ' ']).next() == Some(name))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// A message as the original vote app queues it: no `ts`.
+pub fn original(voter: &str, choice: &str) -> String {
+    format!(r#"{{"voter_id": "{voter}", "vote": "{choice}"}}"#)
 }
 
 /// A message as our vote service queues it.
@@ -197,7 +257,7 @@ pub async fn assert_nothing_lost(backends: &Backends, acknowledged: &[String]) {
         Duration::from_secs(60),
         || async {
             let stored = backends.stored().await;
-            let drained = backends.list_len("votes").await == 0;
+            let drained = backends.idle().await;
             (drained && acknowledged.iter().all(|id| stored.contains_key(id))).then_some(stored)
         },
     )

@@ -2,6 +2,7 @@
 
 mod crash;
 mod dead_letters;
+mod fencing;
 mod health;
 mod helpers;
 mod moving_votes;

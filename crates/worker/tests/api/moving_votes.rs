@@ -1,7 +1,7 @@
 //! Votes move from the queue into the table, the latest of each voter wins,
 //! and the original app's messages are understood.
 
-use crate::helpers::{Backends, vote};
+use crate::helpers::{Backends, original, vote};
 
 #[tokio::test]
 async fn queued_votes_end_up_in_the_table() {
@@ -18,22 +18,50 @@ async fn queued_votes_end_up_in_the_table() {
 }
 
 #[tokio::test]
-async fn a_changed_vote_replaces_the_first() {
+async fn a_changed_vote_replaces_the_first_whatever_its_ts_says() {
     let backends = Backends::start().await;
     let worker = backends.worker("w1", 10).await;
-    backends.push(&[vote("v", "a", 1)]).await;
+    backends.push(&[vote("v", "a", i64::MAX)]).await;
     assert_eq!(backends.wait_stored(1).await["v"], "a");
-    backends.push(&[vote("v", "b", 2)]).await;
-    testkit::eventually("the changed vote", testkit::DEFAULT_DEADLINE, || async {
-        (backends.stored().await.get("v").map(String::as_str) == Some("b")).then_some(())
-    })
-    .await;
-    // A late message with an older time does not undo it.
-    backends
-        .push(&[vote("v", "a", 1), vote("marker", "a", 3)])
-        .await;
-    let stored = backends.wait_stored(2).await;
-    assert_eq!(stored["v"], "b");
+    // A later vote through a replica whose clock is behind, and one whose
+    // ts is the largest there is: neither time pins the row.
+    for (choice, ts) in [("b", 1), ("a", i64::MAX), ("b", 0)] {
+        backends.push(&[vote("v", choice, ts)]).await;
+        backends.wait_vote("v", choice).await;
+    }
+    worker.stop().await.unwrap();
+}
+
+/// A backlog in which the original app's messages and ours alternate for
+/// the same voters, with our `ts` running backwards, read in takes of four:
+/// the last message queued wins, within one take and across takes.
+#[tokio::test]
+async fn original_and_our_messages_interleaved_in_a_backlog_keep_queue_order() {
+    let backends = Backends::start().await;
+    let mut messages = Vec::new();
+    for round in 0..9 {
+        let choice = ["a", "b"][round % 2];
+        // `one`: four votes in a row, so one take holds them all.
+        if round < 4 {
+            messages.push(if round % 2 == 0 {
+                original("one", choice)
+            } else {
+                vote("one", choice, 1_000 - round as i64)
+            });
+        }
+        // `across`: one vote every few messages, spread over the takes.
+        messages.push(if round % 2 == 1 {
+            original("across", choice)
+        } else {
+            vote("across", choice, 1_000 - round as i64)
+        });
+        messages.push(vote(&format!("filler{round}"), "a", 1));
+    }
+    backends.push(&messages).await;
+    let worker = backends.worker("w1", 4).await;
+    let stored = backends.wait_stored(11).await;
+    assert_eq!(stored["one"], "b", "the fourth of four wins");
+    assert_eq!(stored["across"], "a", "the ninth of nine wins");
     worker.stop().await.unwrap();
 }
 
@@ -88,6 +116,12 @@ async fn the_table_keeps_the_original_schema() {
         columns[1],
         ("vote".into(), "character varying".into(), "NO".into())
     );
+    for added in ["ts", "seq"] {
+        assert!(
+            columns.contains(&(added.into(), "bigint".into(), "YES".into())),
+            "{added}: {columns:?}"
+        );
+    }
     worker.stop().await.unwrap();
 }
 
@@ -117,4 +151,71 @@ async fn shutdown_finishes_the_batch_and_holds_nothing() {
         20_000,
         "every vote is stored or still queued"
     );
+}
+
+/// A `queue_seq` the counter never handed out (another producer's, or a
+/// forgery) is replaced at the take, so it cannot pin a voter's row.
+#[tokio::test]
+async fn a_forged_sequence_stamp_does_not_pin_the_row() {
+    let backends = Backends::start().await;
+    let worker = backends.worker("w1", 10).await;
+    backends
+        .push(&[r#"{"voter_id":"v","vote":"a","queue_seq":999999999}"#.into()])
+        .await;
+    assert_eq!(backends.wait_stored(1).await["v"], "a");
+    backends.push(&[original("v", "b")]).await;
+    backends.wait_vote("v", "b").await;
+    worker.stop().await.unwrap();
+}
+
+/// When Redis lost its data (the counter with it) but the table kept its
+/// rows, the counter starts above the highest stored `seq`: new votes still
+/// replace old ones.
+#[tokio::test]
+async fn a_lost_counter_starts_above_the_stored_votes() {
+    let backends = Backends::start().await;
+    let worker = backends.worker("w1", 10).await;
+    backends.push(&[original("v", "a")]).await;
+    backends.wait_stored(1).await;
+    let client = backends.postgres.client().await;
+    client
+        .execute("UPDATE votes SET seq = 5000 WHERE id = 'v'", &[])
+        .await
+        .unwrap();
+    {
+        use redis::AsyncCommands;
+        let mut conn = backends.redis.connection().await;
+        let _: () = conn.del("votes:seq").await.unwrap();
+    }
+    backends.push(&[original("v", "b")]).await;
+    backends.wait_vote("v", "b").await;
+    worker.stop().await.unwrap();
+}
+
+/// Processes that start together upgrade an older table at once: each adds
+/// the missing `seq` column under the schema lock, and none fails.
+#[tokio::test]
+async fn concurrent_starts_upgrade_an_older_table_safely() {
+    let backends = Backends::start().await;
+    let client = backends.postgres.client().await;
+    client
+        .batch_execute(
+            "CREATE TABLE votes (id VARCHAR(255) NOT NULL UNIQUE, vote VARCHAR(255) NOT NULL, ts BIGINT);
+             INSERT INTO votes VALUES ('old', 'a', 1)",
+        )
+        .await
+        .unwrap();
+    let upgrades = (0..8).map(|_| async {
+        let mut client = backends.postgres.client().await;
+        voting::schema::ensure(&mut client).await
+    });
+    for upgraded in futures::future::join_all(upgrades).await {
+        upgraded.unwrap();
+    }
+    let row = client
+        .query_one("SELECT vote, seq FROM votes WHERE id = 'old'", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "a");
+    assert_eq!(row.get::<_, Option<i64>>(1), None);
 }
