@@ -31,6 +31,10 @@ pub struct Cli {
         value_delimiter = ','
     )]
     pub labels: Vec<String>,
+    /// Never install a missing host tool (debootstrap, for offline base
+    /// images) with apt-get; say the command instead.
+    #[arg(long, global = true, env = "MUELLE_NO_INSTALL")]
+    pub no_install: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -108,7 +112,7 @@ pub struct BasesArgs {
     /// Rebuild even when the images are current.
     #[arg(long)]
     pub force: bool,
-    /// Debian mirror (default: the manifest's).
+    /// Debian mirror (default: the manifest's, else the host's apt source for the suite, else deb.debian.org).
     #[arg(long, env = "MUELLE_DEBIAN_MIRROR")]
     pub mirror: Option<String>,
 }

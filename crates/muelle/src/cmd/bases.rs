@@ -12,7 +12,7 @@ pub async fn run(args: BasesArgs, ctx: &Ctx) -> Result<()> {
     let project = ctx.project()?;
     let mut settings = project.manifest.bases.clone();
     if let Some(mirror) = args.mirror {
-        settings.mirror = mirror;
+        settings.mirror = Some(mirror);
     }
     bases::ensure_debian(&docker, &settings, &ctx.progress, args.force).await?;
     let mut recipes: Vec<&String> = settings.images.values().collect();

@@ -52,6 +52,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             manifest: cli.manifest,
             project_name: cli.project_name,
             labels: cli.labels,
+            no_install: cli.no_install,
         },
         cwd: std::env::current_dir().map_err(Error::io("read the working directory"))?,
         progress: Progress::new(),

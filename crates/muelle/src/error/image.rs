@@ -40,11 +40,23 @@ pub enum Error {
     },
     /// A base image needs debootstrap, and it is not installed.
     #[error(
-        "cannot build {tag}: debootstrap is not installed: apt-get install debootstrap (or pull the official images)"
+        "cannot build {tag}: debootstrap is not installed: {how} (or pull the official images)"
     )]
     NoDebootstrap {
         /// The base image's tag.
         tag: String,
+        /// How to install it, as a sentence.
+        how: String,
+    },
+    /// Installing debootstrap with apt-get failed.
+    #[error("cannot build {tag}: `{command}` failed: {said}; install debootstrap by hand")]
+    InstallFailed {
+        /// The base image's tag.
+        tag: String,
+        /// The command that failed.
+        command: String,
+        /// Its last error line.
+        said: String,
     },
     /// debootstrap runs only as root.
     #[error("cannot build {tag}: debootstrap needs root: run `sudo muelle bases` once")]

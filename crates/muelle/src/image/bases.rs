@@ -4,7 +4,7 @@
 //! Each is rebuilt only when its recipe (or the Debian image) changes.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use bollard::Docker;
@@ -12,10 +12,11 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::Error as ImageError;
+use super::host::{self, Debootstrap};
 use crate::engine::images::{self, BuildRequest};
 use crate::error::{Error, Result};
 use crate::project::manifest::Bases;
-use crate::ui::progress::Progress;
+use crate::ui::progress::{Progress, Task};
 
 /// Label holding the hash of the recipe a stand-in was built from.
 pub const RECIPE_LABEL: &str = "muelle.recipe.hash";
@@ -57,28 +58,27 @@ async fn debootstrap_and_import(
     docker: &Docker,
     bases: &Bases,
     tag: &str,
-    task: &crate::ui::progress::Task,
+    task: &Task,
 ) -> Result<()> {
     let tag_owned = || tag.to_owned();
-    let debootstrap = [
-        "/usr/sbin/debootstrap",
-        "/sbin/debootstrap",
-        "/usr/bin/debootstrap",
-    ]
-    .into_iter()
-    .find(|p| Path::new(p).exists())
-    .ok_or_else(|| ImageError::NoDebootstrap { tag: tag_owned() })?;
+    let debootstrap = debootstrap(bases, tag, task).await?;
     if !nix::unistd::geteuid().is_root() {
         return Err(ImageError::NeedsRoot { tag: tag_owned() }.into());
+    }
+    let (mirror, from) = host::choose_mirror(bases.mirror.as_deref(), &bases.suite);
+    task.status(&format!("from {mirror} ({from})"));
+    let mut command = tokio::process::Command::new(debootstrap);
+    if let Some(proxy) = host::apt_proxy().await {
+        command.env("http_proxy", proxy);
     }
     let dir = tempfile::Builder::new()
         .prefix("muelle-rootfs-")
         .tempdir()
         .map_err(Error::io("make a folder for debootstrap"))?;
-    let mut child = tokio::process::Command::new(debootstrap)
+    let mut child = command
         .args(["--variant=minbase", &bases.suite])
         .arg(dir.path())
-        .arg(&bases.mirror)
+        .arg(&mirror)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -141,6 +141,44 @@ async fn debootstrap_and_import(
     Ok(())
 }
 
+/// debootstrap's path, installed first with apt-get where the host allows
+/// it (root, a Debian-family host, no `--no-install`).
+async fn debootstrap(bases: &Bases, tag: &str, task: &Task) -> Result<PathBuf> {
+    let found = host::find_debootstrap();
+    let decision = host::Host {
+        found,
+        root: nix::unistd::geteuid().is_root(),
+        apt: Path::new("/usr/bin/apt-get").exists(),
+        may_install: bases.may_install,
+    }
+    .debootstrap();
+    match decision {
+        Debootstrap::Found(path) => Ok(path),
+        Debootstrap::Missing { how } => Err(ImageError::NoDebootstrap {
+            tag: tag.to_owned(),
+            how,
+        }
+        .into()),
+        Debootstrap::Install => {
+            task.say("debootstrap is missing: installing it with apt-get (--no-install refuses)");
+            host::install_debootstrap(&|line| task.status(line))
+                .await
+                .map_err(|(command, said)| ImageError::InstallFailed {
+                    tag: tag.to_owned(),
+                    command,
+                    said,
+                })?;
+            host::find_debootstrap().map(Path::to_owned).ok_or_else(|| {
+                ImageError::NoDebootstrap {
+                    tag: tag.to_owned(),
+                    how: "apt-get installed it, yet it is not in /usr/sbin".to_owned(),
+                }
+                .into()
+            })
+        }
+    }
+}
+
 /// The files of a recipe as a build context: the Dockerfile and its `<recipe>-*` files.
 pub fn recipe_context(dir: &Path, recipe: &str) -> Result<Vec<(String, Vec<u8>)>> {
     let dockerfile = dir.join(format!("{recipe}.Dockerfile"));
@@ -164,6 +202,16 @@ pub fn recipe_context(dir: &Path, recipe: &str) -> Result<Vec<(String, Vec<u8>)>
         files.push((name, read(&path)?));
     }
     Ok(files)
+}
+
+/// A recipe's build arguments: the Debian image, and apt's proxy, which
+/// Docker hands to `RUN` as `http_proxy` without a declaration.
+async fn recipe_args(bases: &Bases) -> HashMap<String, String> {
+    let mut args = HashMap::from([("DEBIAN_IMAGE".to_owned(), tag(bases, "debian"))]);
+    if let Some(proxy) = host::apt_proxy().await {
+        args.insert("http_proxy".to_owned(), proxy);
+    }
+    args
 }
 
 /// Makes sure the stand-in built from `recipe` is current; returns its tag.
@@ -196,7 +244,7 @@ pub async fn ensure(
     let request = BuildRequest {
         tag: &tag,
         context: crate::image::context::tar(&files)?,
-        args: HashMap::from([("DEBIAN_IMAGE".to_owned(), self::tag(bases, "debian"))]),
+        args: recipe_args(bases).await,
         labels: HashMap::from([(RECIPE_LABEL.to_owned(), hash)]),
     };
     match images::build(docker, request, &mut |line| task.status(line)).await {

@@ -114,12 +114,17 @@ pub async fn cargo_build(
         .map_err(|source| ImageError::NoCargo { source })?;
     let stderr = child.stderr.take().map(BufReader::new);
     let status_task = &task;
+    // Crates compiled so far, counted from cargo's artifact messages: the
+    // first release build takes minutes and the count shows it moving.
+    let built = std::sync::atomic::AtomicUsize::new(0);
+    let built = &built;
     let read_stderr = async move {
         let mut tail = Vec::new();
         if let Some(stderr) = stderr {
             let mut lines = stderr.lines();
             while let Ok(Some(line)) = lines.next_line().await {
-                status_task.status(line.trim());
+                let count = built.load(std::sync::atomic::Ordering::Relaxed);
+                status_task.status(&format!("{count} crates built · {}", line.trim()));
                 tail.push(line);
             }
         }
@@ -134,6 +139,9 @@ pub async fn cargo_build(
                 let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
                     continue;
                 };
+                if message["reason"] == "compiler-artifact" {
+                    built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 if let (Some(exe), Some(name)) = (
                     message["executable"].as_str(),
                     message["target"]["name"].as_str(),

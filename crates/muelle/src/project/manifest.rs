@@ -111,9 +111,10 @@ impl Service {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bases {
-    /// The Debian mirror debootstrap and apt use.
-    #[serde(default = "default_mirror")]
-    pub mirror: String,
+    /// The Debian mirror debootstrap and apt use (default: the host's own
+    /// apt source for the suite, else deb.debian.org).
+    #[serde(default)]
+    pub mirror: Option<String>,
     /// The Debian release.
     #[serde(default = "default_suite")]
     pub suite: String,
@@ -123,15 +124,20 @@ pub struct Bases {
     /// Compose variable naming a third-party image → the recipe of its stand-in.
     #[serde(default)]
     pub images: BTreeMap<String, String>,
+    /// Not from the manifest: whether muelle may install debootstrap with
+    /// apt-get when it is missing (`--no-install` refuses).
+    #[serde(skip)]
+    pub may_install: bool,
 }
 
 impl Default for Bases {
     fn default() -> Bases {
         Bases {
-            mirror: default_mirror(),
+            mirror: None,
             suite: default_suite(),
             dir: default_bases_dir(),
             images: BTreeMap::new(),
+            may_install: false,
         }
     }
 }
@@ -170,9 +176,6 @@ fn default_runtime_arg() -> String {
 }
 fn default_runtime_image() -> String {
     "gcr.io/distroless/cc-debian12:nonroot".into()
-}
-fn default_mirror() -> String {
-    "http://deb.debian.org/debian".into()
 }
 fn default_suite() -> String {
     "bookworm".into()

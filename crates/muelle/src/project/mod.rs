@@ -36,6 +36,8 @@ pub struct Selection {
     pub project_name: Option<String>,
     /// Extra `key=value` labels for everything muelle creates.
     pub labels: Vec<String>,
+    /// Refuse to install missing host tools (debootstrap) with apt-get.
+    pub no_install: bool,
 }
 
 /// A loaded project.
@@ -62,7 +64,8 @@ impl Project {
     /// Finds and reads the manifest and its compose file.
     pub fn load(selection: &Selection, cwd: &Path) -> Result<Project> {
         let path = manifest::locate(selection.manifest.as_deref(), cwd)?;
-        let manifest = Manifest::load(&path)?;
+        let mut manifest = Manifest::load(&path)?;
+        manifest.bases.may_install = !selection.no_install;
         let root = path
             .parent()
             .map(Path::to_owned)

@@ -11,6 +11,9 @@ use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, Prog
 const TICK: Duration = Duration::from_millis(100);
 /// Longest status text shown beside a spinner.
 const MAX_STATUS_CHARS: usize = 70;
+/// Without a terminal, how often a long task prints its latest status, so a
+/// log shows that an eight-minute build is moving.
+const PLAIN_STATUS_EVERY: Duration = Duration::from_secs(10);
 
 /// The progress display of one command.
 #[derive(Clone)]
@@ -59,6 +62,7 @@ impl Progress {
             title,
             bar,
             started: Instant::now(),
+            last_plain: std::sync::Mutex::new(Instant::now()),
         }
     }
 }
@@ -86,14 +90,34 @@ pub struct Task {
     title: String,
     bar: Option<ProgressBar>,
     started: Instant,
+    /// When the latest status was printed without a terminal.
+    last_plain: std::sync::Mutex<Instant>,
 }
 
 impl Task {
     /// Shows the latest status (a build step, a pull status, a health check).
+    /// Without a terminal it prints one every [`PLAIN_STATUS_EVERY`].
     pub fn status(&self, text: &str) {
-        if let Some(bar) = &self.bar {
-            let text: String = text.chars().take(MAX_STATUS_CHARS).collect();
-            bar.set_message(text);
+        let text: String = text.chars().take(MAX_STATUS_CHARS).collect();
+        match &self.bar {
+            Some(bar) => bar.set_message(text),
+            None => {
+                let mut last = self.last_plain.lock().unwrap_or_else(|e| e.into_inner());
+                if last.elapsed() >= PLAIN_STATUS_EVERY {
+                    *last = Instant::now();
+                    let elapsed = self.started.elapsed().as_secs();
+                    eprintln!("  {}: {text} ({elapsed}s)", self.title);
+                }
+            }
+        }
+    }
+
+    /// Prints a line that must be seen (not only a passing status), such as
+    /// a package being installed.
+    pub fn say(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
         }
     }
 
