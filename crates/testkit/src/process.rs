@@ -64,6 +64,14 @@ impl Server {
         }
     }
 
+    /// Whether the process has already exited (it could not bind its port,
+    /// say).
+    pub(crate) fn has_exited(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_none_or(|child| !matches!(child.try_wait(), Ok(None)))
+    }
+
     /// Asks the server to stop with `signal` and waits for it to exit.
     pub(crate) async fn stop(&mut self, signal: Signal) {
         let Some(mut child) = self.child.take() else {

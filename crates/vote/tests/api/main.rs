@@ -3,6 +3,7 @@
 mod bad_input;
 mod connections;
 mod helpers;
+mod metrics;
 mod process;
 mod queueing;
 mod redis_outage;
