@@ -58,7 +58,8 @@ pub async fn check_metrics(exposition: &str) {
 
 /// Panics unless the exposition has a sample of every `expected` series,
 /// each written as `name` or `name{label="value",…}` (the labels given must
-/// be on the sample; it may have more).
+/// be on the sample; it may have more), optionally followed by a space and
+/// the value the sample must have.
 pub fn assert_series(exposition: &str, expected: &[&str]) {
     let missing: Vec<&str> = expected
         .iter()
@@ -72,6 +73,13 @@ pub fn assert_series(exposition: &str, expected: &[&str]) {
 }
 
 fn sample_matches(line: &str, want: &str) -> bool {
+    let (want, value) = match want.split_once(' ') {
+        Some((series, value)) => (series, Some(value)),
+        None => (want, None),
+    };
+    if value.is_some_and(|value| line.rsplit(' ').next() != Some(value)) {
+        return false;
+    }
     let (name, labels) = want.split_once('{').map_or((want, ""), |(name, labels)| {
         (name, labels.trim_end_matches('}'))
     });

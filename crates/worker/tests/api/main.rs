@@ -4,6 +4,7 @@ mod crash;
 mod dead_letters;
 mod health;
 mod helpers;
+mod metrics;
 mod moving_votes;
 mod outages;
 mod two_workers;
