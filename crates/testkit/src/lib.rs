@@ -6,12 +6,14 @@
 //! its handle drops, and also (through the parent-death signal) when the test
 //! process dies without unwinding, so nothing is left running.
 
+mod binaries;
 mod postgres;
 mod process;
 mod prometheus;
 mod redis;
 mod registry;
 
+pub use crate::binaries::{SERVICES, bins_dir, build_services};
 pub use crate::postgres::Postgres;
 pub use crate::process::{die_with_test, free_port};
 pub use crate::prometheus::{NodeExporter, Prometheus, assert_series, check_metrics, promtool};
