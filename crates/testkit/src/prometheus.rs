@@ -125,7 +125,7 @@ pub async fn promtool(dir: &Path, args: &[&str]) -> String {
 pub struct Prometheus {
     // Declared first so that it is killed before its directory is removed.
     _server: Server,
-    dir: TempDir,
+    _dir: TempDir,
     port: u16,
 }
 
@@ -182,7 +182,7 @@ impl Prometheus {
         .await;
         Prometheus {
             _server: server,
-            dir,
+            _dir: dir,
             port,
         }
     }
@@ -190,11 +190,6 @@ impl Prometheus {
     /// `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Its temporary directory (configuration, data).
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
     }
 
     /// Runs an instant query: the result vector, or Prometheus' error
