@@ -9,7 +9,6 @@
 //! result. Runs are repeated and each figure reported as its median with
 //! min and max, in BENCHMARKS.md with an SVG plot.
 
-mod binaries;
 pub mod cli;
 mod images;
 mod limits;
@@ -173,7 +172,7 @@ pub async fn run(options: &Options) -> Result<Results, Error> {
     let machine = machine::Machine::describe();
     let load_before = machine::load_average();
     if options.build {
-        binaries::build(&options.bins)?;
+        testkit::build_services(&options.bins).map_err(Error::Build)?;
     }
     let mut stack = stack::Stack::start(&options.bins, &options.bins.join("bench-logs")).await?;
     let sizes = &options.sizes;

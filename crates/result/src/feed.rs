@@ -14,6 +14,7 @@
 
 use std::convert::Infallible;
 use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{Notify, watch};
@@ -123,10 +124,7 @@ pub(crate) fn spawn(
 ) -> (Feed, JoinHandle<()>) {
     let (tally_tx, tally) = watch::channel(None);
     let (db_tx, db_error) = watch::channel(Some(NOT_CONNECTED.to_owned()));
-    let publisher = Publisher {
-        tally: tally_tx,
-        db_error: db_tx,
-    };
+    let publisher = Publisher::new(tally_tx, db_tx);
     let task = tokio::spawn(async move {
         tokio::select! {
             () = stop.cancelled() => {}
@@ -141,9 +139,22 @@ pub(crate) fn spawn(
 struct Publisher {
     tally: watch::Sender<Option<Snapshot>>,
     db_error: watch::Sender<Option<String>>,
+    /// Whether a session was up before, so that the next one is a reconnect.
+    connected_before: AtomicBool,
 }
 
 impl Publisher {
+    fn new(
+        tally: watch::Sender<Option<Snapshot>>,
+        db_error: watch::Sender<Option<String>>,
+    ) -> Self {
+        Publisher {
+            tally,
+            db_error,
+            connected_before: AtomicBool::new(false),
+        }
+    }
+
     /// Publishes a fresh count; readers are woken only if it differs.
     fn publish(&self, tally: Tally) {
         let changed = self.tally.send_if_modified(|current| match current {
@@ -162,10 +173,14 @@ impl Publisher {
         metrics::gauge!("result_tally_refreshed_timestamp_seconds").set(now.as_secs_f64());
     }
 
+    /// A session is up (called once per session).
     fn healthy(&self) {
         self.db_error
             .send_if_modified(|error| error.take().is_some());
         metrics::gauge!("result_db_up").set(1.0);
+        if self.connected_before.swap(true, Ordering::Relaxed) {
+            metrics::counter!("result_db_reconnects_total").increment(1);
+        }
     }
 
     fn unhealthy(&self, error: &FeedError) {
@@ -372,10 +387,7 @@ mod tests {
     async fn readers_are_woken_only_when_the_counts_change() {
         let (tally_tx, mut tally) = watch::channel(None);
         let (db_error, _) = watch::channel(None);
-        let publisher = Publisher {
-            tally: tally_tx,
-            db_error,
-        };
+        let publisher = Publisher::new(tally_tx, db_error);
         publisher.publish(Tally { a: 1, b: 2 });
         assert!(tally.has_changed().unwrap());
         tally.borrow_and_update();

@@ -118,4 +118,16 @@ fn describe_metrics() {
         "result_db_errors_total",
         "Times the PostgreSQL connection failed or could not be made."
     );
+    describe_counter!(
+        "result_db_reconnects_total",
+        "PostgreSQL sessions set up after the first one was lost."
+    );
+    // At zero from the start, so that rate() and the alerts see them.
+    for name in [
+        "result_db_errors_total",
+        "result_db_reconnects_total",
+        "result_sse_refused_total",
+    ] {
+        metrics::counter!(name).increment(0);
+    }
 }

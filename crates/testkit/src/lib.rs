@@ -1,5 +1,5 @@
-//! Real servers for tests: Redis, PostgreSQL and a Docker registry from the
-//! machine's packages.
+//! Real servers for tests: Redis, PostgreSQL, a Docker registry, Prometheus
+//! and node-exporter from the machine's packages.
 //!
 //! Each test starts its own servers on free ports, with their data in a
 //! temporary directory, so tests never share state: a start checks that the
@@ -8,15 +8,19 @@
 //! its handle drops, and also (through the parent-death signal) when the test
 //! process dies without unwinding, so nothing is left running.
 
+mod binaries;
 mod port;
 mod postgres;
 mod process;
+mod prometheus;
 mod redis;
 mod registry;
 
+pub use crate::binaries::{SERVICES, bins_dir, build_services};
 pub use crate::port::free_port;
 pub use crate::postgres::Postgres;
 pub use crate::process::die_with_test;
+pub use crate::prometheus::{NodeExporter, Prometheus, assert_series, check_metrics, promtool};
 pub use crate::redis::Redis;
 pub use crate::registry::{Credentials, Registry};
 

@@ -34,6 +34,7 @@ pub async fn run(
     config: Config,
     shutdown: CancellationToken,
 ) -> Result<(), Infallible> {
+    describe_metrics();
     let (queue, writer) = queue::VoteQueue::start(config.redis_connection());
     let state = routes::State::new(config, queue);
     let router = voting::http::observe(routes::router(state.clone()));
@@ -42,4 +43,37 @@ pub async fn run(
     // what is pending and stops.
     writer.finish().await;
     Ok(())
+}
+
+/// Installs the Prometheus recorder and documents vote's metrics, so that
+/// `/metrics` passes `promtool check metrics` and the counters the alerts
+/// divide by exist from the start.
+fn describe_metrics() {
+    use metrics::{describe_counter, describe_histogram};
+    voting::telemetry::metrics();
+    describe_counter!(
+        "vote_votes_queued_total",
+        "Votes acknowledged after Redis accepted them, by option."
+    );
+    describe_counter!(
+        "vote_rejected_total",
+        "Votes refused, by reason: form, missing_vote, unknown_option, voter_id or queue (Redis unavailable)."
+    );
+    describe_counter!(
+        "vote_redis_errors_total",
+        "RPUSH batches Redis refused or did not answer in time."
+    );
+    describe_counter!(
+        "vote_redis_reconnects_total",
+        "Times Redis answered again after a failed RPUSH."
+    );
+    describe_histogram!(
+        "vote_queue_write_seconds",
+        "How long one coalesced RPUSH took."
+    );
+    describe_histogram!(
+        "vote_queue_batch_size",
+        "Votes carried by one coalesced RPUSH."
+    );
+    queue::REDIS_RECONNECTS.register();
 }

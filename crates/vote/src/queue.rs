@@ -12,6 +12,7 @@ use redis::aio::ConnectionManager;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 use voting::queue::QUEUE_KEY;
+use voting::telemetry::Reconnects;
 
 /// Votes waiting for the writer; past this, handlers wait for room, which
 /// pushes back on clients instead of growing memory without bound.
@@ -28,6 +29,9 @@ const MAX_IN_FLIGHT: usize = 2;
 /// How long a handler waits for its vote to be acknowledged before it answers
 /// 503. Redis answers in microseconds when healthy.
 const ACK_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Redis answering again after a failed write.
+pub(crate) static REDIS_RECONNECTS: Reconnects = Reconnects::new("vote_redis_reconnects_total");
 
 /// How long a health probe may take.
 const PING_TIMEOUT: Duration = Duration::from_secs(1);
@@ -174,9 +178,13 @@ async fn write_batch(mut connection: ConnectionManager, batch: Vec<Pending>) {
         .map_err(|e| QueueError::from_redis(&e));
     metrics::histogram!("vote_queue_write_seconds").record(started.elapsed().as_secs_f64());
     metrics::histogram!("vote_queue_batch_size").record(batch.len() as f64);
-    if let Err(e) = &outcome {
-        metrics::counter!("vote_redis_errors_total").increment(1);
-        tracing::warn!(error = %e, votes = batch.len(), "could not queue a batch of votes");
+    match &outcome {
+        Ok(()) => REDIS_RECONNECTS.succeeded(),
+        Err(e) => {
+            REDIS_RECONNECTS.failed();
+            metrics::counter!("vote_redis_errors_total").increment(1);
+            tracing::warn!(error = %e, votes = batch.len(), "could not queue a batch of votes");
+        }
     }
     for pending in batch {
         // The handler may have timed out and gone; its vote is in Redis anyway.

@@ -43,6 +43,8 @@ pub struct Store {
     config: tokio_postgres::Config,
     current: Option<(Arc<Client>, Statement)>,
     shared: SharedClient,
+    /// Whether a connection was made before, so the next one is a reconnect.
+    connected_before: bool,
 }
 
 /// What became of a batch's rows.
@@ -61,6 +63,7 @@ impl Store {
             config,
             current: None,
             shared: SharedClient::default(),
+            connected_before: false,
         }
     }
 
@@ -162,6 +165,9 @@ impl Store {
             .map_err(StoreError::Unavailable)?;
         let client = Arc::new(client);
         tracing::info!("connected to PostgreSQL");
+        if std::mem::replace(&mut self.connected_before, true) {
+            metrics::counter!("worker_db_reconnects_total").increment(1);
+        }
         *self
             .shared
             .lock()

@@ -5,11 +5,15 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use voting::connect::Backoff;
 use voting::queue::{DeadLetter, timestamp_micros};
+use voting::telemetry::Reconnects;
 
 use crate::batch::Batch;
 use crate::queue::{ReliableQueue, Take};
 use crate::store::Store;
 use crate::{Error, heartbeat};
+
+/// Redis answering a take again after one failed.
+static REDIS_RECONNECTS: Reconnects = Reconnects::new("worker_redis_reconnects_total");
 
 /// The longest wait between attempts while Redis or PostgreSQL is down.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
@@ -94,6 +98,9 @@ impl Worker {
                 _ = shutdown.cancelled() => return,
                 _ = id_lost.cancelled() => return,
             };
+            if taken.is_ok() {
+                REDIS_RECONNECTS.succeeded();
+            }
             match taken {
                 Ok(Take::Votes { messages, dead }) => {
                     if dead > 0 {
@@ -124,6 +131,7 @@ impl Worker {
                     }
                 }
                 Err(e) => {
+                    REDIS_RECONNECTS.failed();
                     metrics::counter!("worker_redis_errors_total").increment(1);
                     tracing::warn!(error = %e, "cannot take votes from Redis");
                     tokio::select! {
@@ -238,6 +246,10 @@ impl Worker {
         metrics::counter!("worker_votes_dead_lettered_total").increment(dead.len() as u64);
         metrics::histogram!("worker_batch_size").record(batch.taken as f64);
         metrics::histogram!("worker_batch_seconds").record(started.elapsed().as_secs_f64());
+        if let Some(oldest) = batch.rows.iter().filter_map(|row| row.ts).min() {
+            let waited_micros = timestamp_micros().saturating_sub(oldest).max(0);
+            metrics::histogram!("worker_vote_lag_seconds").record(waited_micros as f64 / 1e6);
+        }
         tracing::debug!(
             stored,
             changed = written.changed,

@@ -7,6 +7,7 @@ mod helpers;
 mod api;
 mod config;
 mod events;
+mod metrics;
 mod page;
 mod read_only;
 mod reconcile;

@@ -5,6 +5,7 @@ mod bad_input;
 mod clocks;
 mod connections;
 mod helpers;
+mod metrics;
 mod process;
 mod queueing;
 mod redis_outage;

@@ -5,6 +5,7 @@ mod dead_letters;
 mod fencing;
 mod health;
 mod helpers;
+mod metrics;
 mod moving_votes;
 mod outages;
 mod two_workers;
