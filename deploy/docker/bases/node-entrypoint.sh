@@ -17,7 +17,9 @@ fi
 
 set -- --cgroup-parent="/${name}" --host=unix:///var/run/docker.sock "$@"
 if [ -n "${DOCKERD_TCP:-}" ]; then
-  set -- "$@" --host="tcp://${DOCKERD_TCP}"
+  # Plain TCP is for a lab published on the host's loopback only; saying
+  # --tls=false explicitly skips dockerd's 15 s warning delay.
+  set -- "$@" --host="tcp://${DOCKERD_TCP}" --tls=false
 fi
 for registry in ${LAB_INSECURE_REGISTRIES:-}; do
   set -- "$@" --insecure-registry="${registry}"

@@ -14,7 +14,8 @@
 # LAB_INSECURE_REGISTRIES (registries to pull from over plain HTTP),
 # LAB_REGISTRY_FORWARD (`PORT=HOST:PORT`: 127.0.0.1:PORT on the node forwards
 # to the lab registry, so the name the host pushes to also works on the node),
-# DOCKERD_TCP (an address for the engine API over TCP, e.g. 0.0.0.0:2375).
+# DOCKERD_TCP (an address for the engine API over plain TCP, e.g.
+# 0.0.0.0:2375; publish it on the host's loopback only: it is root on the node).
 ARG DEBIAN_IMAGE=muelle/debian:bookworm
 FROM ${DEBIAN_IMAGE}
 RUN apt-get update \
