@@ -3,6 +3,27 @@
 # then the server in the foreground. Runs as the postgres user.
 set -Eeuo pipefail
 
+# VAR_FILE names a file holding VAR (a Docker secret), as in the official
+# image; setting both is an error rather than a silent choice.
+file_env() {
+  local var="$1" file_var="${1}_FILE"
+  if [ -n "${!var:-}" ] && [ -n "${!file_var:-}" ]; then
+    echo "error: both $var and $file_var are set; set only one" >&2
+    exit 1
+  fi
+  if [ -n "${!file_var:-}" ]; then
+    if [ ! -r "${!file_var}" ]; then
+      echo "error: $file_var names ${!file_var}, which cannot be read" >&2
+      exit 1
+    fi
+    export "$var"="$(< "${!file_var}")"
+    unset "$file_var"
+  fi
+}
+for var in POSTGRES_USER POSTGRES_PASSWORD POSTGRES_DB POSTGRES_INITDB_ARGS; do
+  file_env "$var"
+done
+
 if [ "${1:-}" = "postgres" ]; then
   mkdir -p "$PGDATA"
   chmod 700 "$PGDATA" 2>/dev/null || true

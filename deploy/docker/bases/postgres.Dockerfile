@@ -1,7 +1,8 @@
 # PostgreSQL from Debian's packages, a stand-in for the official postgres
 # image on machines that cannot pull it. It keeps the official contract:
 # POSTGRES_USER, POSTGRES_PASSWORD (or POSTGRES_HOST_AUTH_METHOD=trust),
-# POSTGRES_DB and POSTGRES_INITDB_ARGS; the cluster is initialised on first
+# POSTGRES_DB and POSTGRES_INITDB_ARGS, each also as VAR_FILE (a file such
+# as a Docker secret holding the value); the cluster is initialised on first
 # start in PGDATA (a volume), scripts in /docker-entrypoint-initdb.d run once,
 # and the server listens on every interface with password authentication.
 ARG DEBIAN_IMAGE=muelle/debian:bookworm
