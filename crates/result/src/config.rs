@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use voting::ballot::Options;
 use voting::config::{ConfigError, Env};
+use voting::limits::ConnectionLimits;
 use voting::service::ServiceConfig;
 
 /// Default of `REFRESH_INTERVAL_MS`: the original result app polls once a
@@ -36,6 +37,8 @@ pub struct Config {
     pub refresh_interval: Duration,
     /// `MAX_SSE_CLIENTS`: how many `/events` streams may be open at once.
     pub max_sse_clients: usize,
+    /// Timeouts and the cap on client connections.
+    pub connections: ConnectionLimits,
 }
 
 impl ServiceConfig for Config {
@@ -46,6 +49,7 @@ impl ServiceConfig for Config {
             options: env.options()?,
             refresh_interval: refresh_interval(env)?,
             max_sse_clients: max_sse_clients(env)?,
+            connections: ConnectionLimits::from_env(env)?,
         })
     }
 

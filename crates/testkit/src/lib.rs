@@ -1,16 +1,21 @@
 //! Real servers for tests: Redis, PostgreSQL and a Docker registry from the
-//! machine's packages.
+//! machine's packages, and clients that misbehave on purpose.
 //!
 //! Each test starts its own servers on free ports, with their data in a
 //! temporary directory, so tests never share state. A server is killed when
 //! its handle drops, and also (through the parent-death signal) when the test
 //! process dies without unwinding, so nothing is left running.
 
+mod clients;
 mod postgres;
 mod process;
 mod redis;
 mod registry;
 
+pub use crate::clients::{
+    SLOW_BYTE_INTERVAL, ServiceProcess, after_one_request, idle_until_closed, is_closed,
+    trickle_until_closed,
+};
 pub use crate::postgres::Postgres;
 pub use crate::process::{die_with_test, free_port};
 pub use crate::redis::Redis;

@@ -35,9 +35,10 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), Infallible> {
     let (queue, writer) = queue::VoteQueue::start(config.redis_connection());
+    let limits = config.connections;
     let state = routes::State::new(config, queue);
     let router = voting::http::observe(routes::router(state.clone()));
-    server::serve(listener, state, router, shutdown).await;
+    server::serve(listener, state, router, limits, shutdown).await;
     // The connections and their queue handles are gone: the writer flushes
     // what is pending and stops.
     writer.finish().await;

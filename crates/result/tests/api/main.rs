@@ -6,9 +6,11 @@ mod helpers;
 
 mod api;
 mod config;
+mod connection_cap;
 mod events;
 mod page;
 mod refresh;
 mod restart;
 mod shutdown;
+mod slow_clients;
 mod tally;

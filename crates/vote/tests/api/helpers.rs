@@ -18,16 +18,23 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the service with extra environment variables.
+pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         voting::telemetry::init_tracing();
     }
     let redis = testkit::Redis::start().await;
     let url = redis.url();
-    let env = Env::from_pairs([
+    let mut pairs = vec![
         ("REDIS_URL", url.as_str()),
         ("OPTION_A", "Tabs"),
         ("OPTION_B", "Spaces"),
-    ]);
+    ];
+    pairs.extend_from_slice(vars);
+    let env = Env::from_pairs(pairs);
     let config = vote::Config::from_env(&env).expect("valid test configuration");
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
