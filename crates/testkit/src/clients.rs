@@ -87,6 +87,14 @@ pub async fn after_one_request(address: &str, path: &str) -> TcpStream {
     stream
 }
 
+/// Waits for every slow or idle client task to see its connection closed
+/// in time (each panics otherwise).
+pub async fn all_cut_off(clients: Vec<tokio::task::JoinHandle<()>>) {
+    for client in clients {
+        client.await.expect("every slow client is cut off in time");
+    }
+}
+
 /// Whether the server has closed `stream`, without waiting.
 pub fn is_closed(stream: &TcpStream) -> bool {
     let mut byte = [0u8; 1];
@@ -154,6 +162,28 @@ impl ServiceProcess {
         TcpStream::connect(("127.0.0.1", self.port))
             .await
             .expect("connecting to the service")
+    }
+
+    /// Opens `size` connections, every second one sending `slow_head` (a
+    /// request head that never ends), and returns them once the service
+    /// holds at most `cap` of them open.
+    pub async fn crowd(&self, size: usize, slow_head: &str, cap: usize) -> Vec<TcpStream> {
+        let mut crowd = Vec::with_capacity(size);
+        for i in 0..size {
+            let mut stream = self.connect().await;
+            if i % 2 == 1 {
+                // The service may have closed it already to make room.
+                let _ = stream.write_all(slow_head.as_bytes()).await;
+            }
+            crowd.push(stream);
+        }
+        eventually(
+            &format!("the service to hold at most {cap} of {size} connections"),
+            DEFAULT_DEADLINE,
+            || async { (crowd.iter().filter(|s| !is_closed(s)).count() <= cap).then_some(()) },
+        )
+        .await;
+        crowd
     }
 
     /// The process' resident memory, from `/proc/<pid>/status`.

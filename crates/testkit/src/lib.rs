@@ -13,8 +13,8 @@ mod redis;
 mod registry;
 
 pub use crate::clients::{
-    SLOW_BYTE_INTERVAL, ServiceProcess, after_one_request, idle_until_closed, is_closed,
-    trickle_until_closed,
+    SLOW_BYTE_INTERVAL, ServiceProcess, after_one_request, all_cut_off, idle_until_closed,
+    is_closed, trickle_until_closed,
 };
 pub use crate::postgres::Postgres;
 pub use crate::process::{die_with_test, free_port};

@@ -3,8 +3,8 @@
 //! finds every connection busy gets a clear `503`, and a crowd cannot
 //! exhaust file descriptors or memory.
 
-use testkit::{DEFAULT_DEADLINE, Postgres, ServiceProcess, eventually, is_closed};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use testkit::{DEFAULT_DEADLINE, Postgres, ServiceProcess, eventually};
+use tokio::io::AsyncReadExt;
 use voting::limits::FILE_DESCRIPTOR_HEADROOM;
 
 use crate::helpers::spawn_app_with;
@@ -30,7 +30,11 @@ async fn a_crowd_beyond_the_open_files_limit_gives_way_to_a_reader() {
         Some(OPEN_FILES),
     )
     .await;
-    let http = reqwest::Client::new();
+    // A service that stopped accepting would leave requests hanging.
+    let http = reqwest::Client::builder()
+        .timeout(DEFAULT_DEADLINE)
+        .build()
+        .unwrap();
     let status = |path: &'static str| {
         let request = http.get(result.url(path)).send();
         async move { request.await.expect("result answers").status() }
@@ -41,24 +45,10 @@ async fn a_crowd_beyond_the_open_files_limit_gives_way_to_a_reader() {
     .await;
     let before = result.resident_bytes();
 
-    // Half the crowd sends nothing, half a large event stream request
-    // head that never ends.
+    // Half the crowd sends nothing, half a large head that never ends.
     let slow_head = format!("GET /events HTTP/1.1\r\nX-Slow: {}", "x".repeat(2048));
-    let mut crowd = Vec::with_capacity(CROWD);
-    for i in 0..CROWD {
-        let mut stream = result.connect().await;
-        if i % 2 == 1 {
-            let _ = stream.write_all(slow_head.as_bytes()).await;
-        }
-        crowd.push(stream);
-    }
     let cap = usize::try_from(OPEN_FILES - FILE_DESCRIPTOR_HEADROOM).unwrap();
-    eventually(
-        "the crowd to be cut down to the cap",
-        DEFAULT_DEADLINE,
-        || async { (crowd.iter().filter(|s| !is_closed(s)).count() <= cap).then_some(()) },
-    )
-    .await;
+    let _crowd = result.crowd(CROWD, &slow_head, cap).await;
 
     assert_eq!(
         status("/api/results").await,

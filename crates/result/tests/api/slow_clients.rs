@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use testkit::{after_one_request, idle_until_closed, trickle_until_closed};
+use testkit::{after_one_request, all_cut_off, idle_until_closed, trickle_until_closed};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
@@ -70,12 +70,7 @@ async fn slow_senders_are_cut_off_at_the_head_deadline_while_results_are_read() 
         // A later head on the router's path.
         tokio::spawn(trickle_until_closed(routed, within)),
     ];
-    let all_cut_off = async {
-        for client in slow {
-            client.await.expect("every slow client is cut off in time");
-        }
-    };
-    let answered = read_results_while(&app, all_cut_off).await;
+    let answered = read_results_while(&app, all_cut_off(slow)).await;
     assert!(answered > 0, "no one was served meanwhile");
 }
 

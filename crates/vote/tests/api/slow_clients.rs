@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use testkit::{after_one_request, idle_until_closed, trickle_until_closed};
+use testkit::{after_one_request, all_cut_off, idle_until_closed, trickle_until_closed};
 use tokio::net::TcpStream;
 
 use crate::helpers::{TestApp, spawn_app_with};
@@ -67,12 +67,7 @@ async fn slow_senders_are_cut_off_at_the_head_deadline_while_votes_go_on() {
         stream.write_all(ENDLESS_HEAD.as_bytes()).await.unwrap();
         slow.push(tokio::spawn(trickle_until_closed(stream, within)));
     }
-    let all_cut_off = async {
-        for client in slow {
-            client.await.expect("every slow client is cut off in time");
-        }
-    };
-    let votes = vote_while(&app, all_cut_off).await;
+    let votes = vote_while(&app, all_cut_off(slow)).await;
     assert!(votes > 0, "no vote was served meanwhile");
 }
 
