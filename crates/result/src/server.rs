@@ -70,9 +70,7 @@ async fn connection(
     } else {
         // Boxed: a task is as large as its largest state, and hyper's
         // connection would otherwise make every lean stream as large.
-        Box::pin(voting::accept::serve_http(
-            stream, router, &limits, &shutdown,
-        ))
-        .await;
+        let http = voting::accept::serve_http(stream, router, &slot, &limits, &shutdown);
+        Box::pin(http).await;
     }
 }

@@ -164,16 +164,20 @@ impl ServiceProcess {
             .expect("connecting to the service")
     }
 
-    /// Opens `size` connections, every second one sending `slow_head` (a
-    /// request head that never ends), and returns them once the service
-    /// holds at most `cap` of them open.
-    pub async fn crowd(&self, size: usize, slow_head: &str, cap: usize) -> Vec<TcpStream> {
+    /// Opens `size` connections, each sending the next of `starts` in
+    /// turn, then 2 KiB more of a head that never ends (an empty start
+    /// sends nothing), and returns them once the service holds at most
+    /// `cap` of them open.
+    pub async fn crowd(&self, size: usize, starts: &[&str], cap: usize) -> Vec<TcpStream> {
+        let padding = "x".repeat(2048);
         let mut crowd = Vec::with_capacity(size);
-        for i in 0..size {
+        for start in starts.iter().cycle().take(size) {
             let mut stream = self.connect().await;
-            if i % 2 == 1 {
+            if !start.is_empty() {
                 // The service may have closed it already to make room.
-                let _ = stream.write_all(slow_head.as_bytes()).await;
+                let _ = stream
+                    .write_all(format!("{start}{padding}").as_bytes())
+                    .await;
             }
             crowd.push(stream);
         }

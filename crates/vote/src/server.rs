@@ -58,11 +58,10 @@ async fn connection(
         Outcome::Closed => {}
         // Boxed: a task is as large as its largest state, and hyper's
         // connection would otherwise make every lean connection as large.
-        // The router's connections are busy for the gate: hyper bounds
-        // their idle time itself.
         Outcome::HandOver(read) => {
             let io = Replay { read, stream };
-            Box::pin(voting::accept::serve_http(io, router, &limits, &shutdown)).await;
+            let http = voting::accept::serve_http(io, router, &slot, &limits, &shutdown);
+            Box::pin(http).await;
         }
     }
 }

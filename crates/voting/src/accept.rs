@@ -9,18 +9,19 @@
 
 use std::future::Future;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::gate::{Gate, Slot};
+use crate::in_flight::{self, Activity};
 use crate::limits::ConnectionLimits;
 
 /// How long to pause after an accept error such as running out of file
@@ -137,10 +138,12 @@ async fn pause_after(error: &io::Error, gate: &Gate, shutdown: &CancellationToke
 }
 
 /// What `axum::serve` does for one connection, graceful shutdown included,
-/// with hyper's header timeout on (it needs a timer to work at all).
+/// with hyper's header timeout on (it needs a timer to work at all). While
+/// no request is in flight the connection cap may close the connection.
 pub async fn serve_http<I>(
     io: I,
     router: Router,
+    slot: &Slot,
     limits: &ConnectionLimits,
     shutdown: &CancellationToken,
 ) where
@@ -151,9 +154,18 @@ pub async fn serve_http<I>(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.router_head_timeout());
-    let connection =
-        builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(router));
+    let activity = Arc::new(Activity::default());
+    let service = in_flight::tracked(router, activity.clone());
+    let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
     tokio::pin!(connection);
+    let evicted = async {
+        loop {
+            activity.until(false).await;
+            if slot.wait(activity.until(true)).await.is_none() {
+                return;
+            }
+        }
+    };
     tokio::select! {
         outcome = connection.as_mut() => {
             if let Err(e) = outcome {
@@ -161,6 +173,8 @@ pub async fn serve_http<I>(
             }
             return;
         }
+        // Closed to make room for another client.
+        () = evicted => return,
         () = shutdown.cancelled() => {}
     }
     connection.as_mut().graceful_shutdown();

@@ -12,6 +12,7 @@ pub mod connect;
 pub mod gate;
 pub mod healthcheck;
 pub mod http;
+mod in_flight;
 pub mod limits;
 pub mod queue;
 pub mod schema;

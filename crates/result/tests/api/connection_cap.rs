@@ -45,10 +45,15 @@ async fn a_crowd_beyond_the_open_files_limit_gives_way_to_a_reader() {
     .await;
     let before = result.resident_bytes();
 
-    // Half the crowd sends nothing, half a large head that never ends.
-    let slow_head = format!("GET /events HTTP/1.1\r\nX-Slow: {}", "x".repeat(2048));
+    // Some of the crowd send nothing, the others large heads that never
+    // end, on each path a request may take.
+    let starts = [
+        "",
+        "GET /events HTTP/1.1\r\nX-Slow: ",
+        "GET /api/results HTTP/1.1\r\nX-Slow: ",
+    ];
     let cap = usize::try_from(OPEN_FILES - FILE_DESCRIPTOR_HEADROOM).unwrap();
-    let _crowd = result.crowd(CROWD, &slow_head, cap).await;
+    let _crowd = result.crowd(CROWD, &starts, cap).await;
 
     assert_eq!(
         status("/api/results").await,
@@ -65,9 +70,9 @@ async fn a_crowd_beyond_the_open_files_limit_gives_way_to_a_reader() {
 
 #[tokio::test]
 async fn a_newcomer_finding_every_connection_busy_gets_a_clear_503() {
-    // The health check before the test keeps its connection alive: with
-    // two event streams, busy connections too, that makes three.
-    let app = spawn_app_with(&[("MAX_CONNECTIONS", "3")]).await;
+    // The second stream takes the place of the health check's idle
+    // connection; event streams are busy.
+    let app = spawn_app_with(&[("MAX_CONNECTIONS", "2")]).await;
     let mut streams = vec![app.events().await, app.events().await];
     let mut newcomer = tokio::net::TcpStream::connect(app.addr).await.unwrap();
     let mut answer = String::new();

@@ -1,14 +1,14 @@
 //! At the cap on open connections vote keeps answering: idle and slow
-//! connections give way to new ones, a newcomer finds every connection busy
-//! only to get a clear `503`, and a crowd cannot exhaust file descriptors
-//! or memory.
+//! connections, on the lean path or the router's, give way to new ones; a
+//! newcomer that finds every connection busy with a request gets a clear
+//! `503`; and a crowd cannot exhaust file descriptors or memory.
 
 use reqwest::header::CONTENT_TYPE;
-use testkit::{DEFAULT_DEADLINE, ServiceProcess, after_one_request, eventually};
+use testkit::{DEFAULT_DEADLINE, ServiceProcess, after_one_request, eventually, is_closed};
 use tokio::io::AsyncReadExt;
 use voting::limits::FILE_DESCRIPTOR_HEADROOM;
 
-use crate::helpers::spawn_app_with;
+use crate::helpers::{spawn_app_with, start_stuck_vote};
 
 /// The open files limit of the service under test: low, so that a crowd
 /// larger than it is quick to make.
@@ -50,10 +50,11 @@ async fn a_crowd_beyond_the_open_files_limit_gives_way_to_a_voter() {
     assert_eq!(cast().await, 200);
     let before = vote.resident_bytes();
 
-    // Half the crowd sends nothing, half a large head that never ends.
-    let slow_head = format!("GET / HTTP/1.1\r\nX-Slow: {}", "x".repeat(2048));
+    // Some of the crowd send nothing, the others large heads that never
+    // end, on each path a request may take.
+    let starts = ["", "GET / HTTP/1.1\r\nX-Slow: "];
     let cap = usize::try_from(OPEN_FILES - FILE_DESCRIPTOR_HEADROOM).unwrap();
-    let _crowd = vote.crowd(CROWD, &slow_head, cap).await;
+    let _crowd = vote.crowd(CROWD, &starts, cap).await;
 
     assert_eq!(cast().await, 200, "a voter is served at the cap");
     let health = http.get(vote.url("/healthz")).send().await.unwrap();
@@ -73,17 +74,31 @@ async fn redis_votes(redis: &testkit::Redis) -> usize {
 }
 
 #[tokio::test]
+async fn connections_idle_in_the_router_give_way_to_a_newcomer() {
+    let app = spawn_app_with(&[("MAX_CONNECTIONS", "2")]).await;
+    let address = app.address.trim_start_matches("http://");
+    let oldest = after_one_request(address, "/healthz").await;
+    let _newer = after_one_request(address, "/healthz").await;
+    let _newcomer = after_one_request(address, "/healthz").await;
+    eventually(
+        "the oldest idle connection to close",
+        DEFAULT_DEADLINE,
+        || async { is_closed(&oldest).then_some(()) },
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_newcomer_finding_every_connection_busy_gets_a_clear_503() {
     let app = spawn_app_with(&[("MAX_CONNECTIONS", "2")]).await;
-    // The router's connections are busy for the cap until hyper's timer
-    // closes them.
-    let busy = [
-        after_one_request(app.address.trim_start_matches("http://"), "/healthz").await,
-        after_one_request(app.address.trim_start_matches("http://"), "/healthz").await,
-    ];
-    let mut newcomer = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
-        .await
-        .unwrap();
+    let address = app.address.trim_start_matches("http://");
+    let mut busy = Vec::new();
+    for _ in 0..2 {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        start_stuck_vote(&mut stream).await;
+        busy.push(stream);
+    }
+    let mut newcomer = tokio::net::TcpStream::connect(address).await.unwrap();
     let mut answer = String::new();
     tokio::time::timeout(DEFAULT_DEADLINE, newcomer.read_to_string(&mut answer))
         .await
@@ -93,7 +108,7 @@ async fn a_newcomer_finding_every_connection_busy_gets_a_clear_503() {
     assert!(answer.contains("\r\nconnection: close\r\n"), "{answer}");
     assert!(answer.ends_with("too many connections\n"), "{answer}");
 
-    drop(busy);
+    busy.pop();
     eventually("a place to free up", DEFAULT_DEADLINE, || async {
         let response = app
             .client

@@ -105,3 +105,21 @@ pub fn cookie_voter(response: &reqwest::Response) -> Option<String> {
         .find_map(|v| v.strip_prefix("voter_id="))
         .map(|v| v.split(';').next().unwrap_or_default().to_owned())
 }
+
+/// Starts a vote on `stream` whose body never comes in full, so that the
+/// request stays in flight in the router. hyper's `100 Continue` shows
+/// that the handler has started to read the body.
+pub async fn start_stuck_vote(stream: &mut tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(
+            b"POST / HTTP/1.1\r\nHost: vote\r\nExpect: 100-continue\r\n\
+              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut interim = [0u8; 25];
+    stream.read_exact(&mut interim).await.unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(b"vote=").await.unwrap();
+}

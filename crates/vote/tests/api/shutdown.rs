@@ -6,7 +6,8 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use testkit::ServiceProcess;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::start_stuck_vote;
 
 /// The shutdown timeout under test, short so that the test runs quickly.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_millis(500);
@@ -28,21 +29,8 @@ async fn sigterm_drops_a_request_that_never_completes_after_the_shutdown_timeout
         None,
     )
     .await;
-    // The router reads this vote's body, which never comes in full: the
-    // request stays in flight. hyper's `100 Continue` shows that the
-    // handler has started to read it.
     let mut stuck = vote.connect().await;
-    stuck
-        .write_all(
-            b"POST / HTTP/1.1\r\nHost: vote\r\nExpect: 100-continue\r\n\
-              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n",
-        )
-        .await
-        .unwrap();
-    let mut interim = [0u8; 25];
-    stuck.read_exact(&mut interim).await.unwrap();
-    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
-    stuck.write_all(b"vote=").await.unwrap();
+    start_stuck_vote(&mut stuck).await;
 
     let pid = Pid::from_raw(vote.child.id().expect("running") as i32);
     kill(pid, Signal::SIGTERM).unwrap();
