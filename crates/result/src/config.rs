@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use voting::ballot::Options;
 use voting::config::{ConfigError, Env};
+use voting::limits::ConnectionLimits;
 use voting::service::ServiceConfig;
 
 /// Default of `REFRESH_INTERVAL_MS`: the original result app polls once a
@@ -53,6 +54,8 @@ pub struct Config {
     /// `TALLY_RECONCILE_INTERVAL_MS`: how often the tally is checked
     /// against the table and repaired; `None` (set to `0`) never.
     pub reconcile_interval: Option<Duration>,
+    /// Timeouts and the cap on client connections.
+    pub connections: ConnectionLimits,
 }
 
 impl ServiceConfig for Config {
@@ -64,6 +67,7 @@ impl ServiceConfig for Config {
             refresh_interval: refresh_interval(env)?,
             max_sse_clients: max_sse_clients(env)?,
             reconcile_interval: reconcile_interval(env)?,
+            connections: ConnectionLimits::from_env(env)?,
         })
     }
 

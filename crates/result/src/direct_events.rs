@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::time::timeout;
+use tokio::time::{timeout, timeout_at};
 use tokio_stream::StreamExt;
 use tokio_util::sync::CancellationToken;
+use voting::gate::Slot;
 
 use crate::events::{EventStream, REFUSED_BODY, RETRY_AFTER_SECONDS, STREAM_HEADERS, Streams};
 
@@ -25,9 +26,6 @@ const EVENTS_REQUEST: &[u8] = b"GET /events";
 
 /// The largest request head accepted, as in hyper's default.
 const MAX_HEAD: usize = 8 * 1024;
-
-/// How long a client may take to send its request head.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long one frame may take to reach a client's socket. A client that
 /// stops reading is dropped instead of holding its place forever.
@@ -50,13 +48,25 @@ pub(crate) async fn opens_with_events(stream: &TcpStream) -> bool {
 }
 
 /// Serves one event stream, until the client leaves, stops reading, or
-/// the feed stops on shutdown.
+/// the feed stops on shutdown. The request head must be in by `deadline`;
+/// until then the connection cap may close the connection to make room.
 #[tracing::instrument(level = "debug", skip_all)]
-pub(crate) async fn serve(mut stream: TcpStream, streams: &Streams, shutdown: &CancellationToken) {
+pub(crate) async fn serve(
+    mut stream: TcpStream,
+    slot: &Slot,
+    deadline: tokio::time::Instant,
+    streams: &Streams,
+    shutdown: &CancellationToken,
+) {
     let started = Instant::now();
-    let head = tokio::select! {
-        () = shutdown.cancelled() => return,
-        head = timeout(HEAD_TIMEOUT, read_head(&mut stream)) => head,
+    let read = async {
+        tokio::select! {
+            () = shutdown.cancelled() => None,
+            head = timeout_at(deadline, read_head(&mut stream)) => Some(head),
+        }
+    };
+    let Some(Some(head)) = slot.wait(read).await else {
+        return;
     };
     let head = match head {
         Ok(Ok(head)) => head,

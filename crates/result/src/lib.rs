@@ -67,7 +67,8 @@ pub async fn run(
     let (feed, feed_task) = feed::spawn(config.database, schedule, shutdown.clone());
     let streams = Streams::new(feed.clone(), config.max_sse_clients);
     let state = AppState::new(feed, config.options, streams.clone());
-    server::serve(listener, routes::router(state), streams, shutdown).await;
+    let limits = config.connections;
+    server::serve(listener, routes::router(state), streams, limits, shutdown).await;
     feed_task.await.map_err(Error::Feed)
 }
 

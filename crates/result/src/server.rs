@@ -11,7 +11,10 @@
 
 use axum::Router;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::{Instant, timeout_at};
 use tokio_util::sync::CancellationToken;
+use voting::gate::Slot;
+use voting::limits::ConnectionLimits;
 
 use crate::direct_events;
 use crate::events::Streams;
@@ -23,32 +26,51 @@ pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     streams: Streams,
+    limits: ConnectionLimits,
     shutdown: CancellationToken,
 ) {
     let router = voting::http::observe(router);
     let token = shutdown.clone();
-    voting::accept::serve_connections(listener, shutdown, move |stream| {
-        connection(stream, router.clone(), streams.clone(), token.clone())
+    voting::accept::serve_connections(listener, &limits, shutdown, move |stream, slot| {
+        connection(
+            stream,
+            slot,
+            router.clone(),
+            streams.clone(),
+            limits,
+            token.clone(),
+        )
     })
     .await;
 }
 
-/// Serves one connection on the path its first bytes call for.
+/// Serves one connection on the path its first bytes call for. The wait
+/// for them counts against the first request head's deadline, and the
+/// connection cap may close the connection to make room meanwhile.
 async fn connection(
     stream: TcpStream,
+    slot: Slot,
     router: Router,
     streams: Streams,
+    limits: ConnectionLimits,
     shutdown: CancellationToken,
 ) {
-    let lean = tokio::select! {
-        () = shutdown.cancelled() => return,
-        lean = direct_events::opens_with_events(&stream) => lean,
+    let deadline = Instant::now() + limits.head_timeout;
+    let peek = async {
+        tokio::select! {
+            () = shutdown.cancelled() => None,
+            lean = timeout_at(deadline, direct_events::opens_with_events(&stream)) => lean.ok(),
+        }
+    };
+    let Some(Some(lean)) = slot.wait(peek).await else {
+        return;
     };
     if lean {
-        direct_events::serve(stream, &streams, &shutdown).await;
+        direct_events::serve(stream, &slot, deadline, &streams, &shutdown).await;
     } else {
         // Boxed: a task is as large as its largest state, and hyper's
         // connection would otherwise make every lean stream as large.
-        Box::pin(voting::accept::serve_http(stream, router, &shutdown)).await;
+        let http = voting::accept::serve_http(stream, router, &slot, &limits, &shutdown);
+        Box::pin(http).await;
     }
 }

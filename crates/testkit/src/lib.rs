@@ -1,5 +1,6 @@
 //! Real servers for tests: Redis, PostgreSQL, a Docker registry, Prometheus
-//! and node-exporter from the machine's packages.
+//! and node-exporter from the machine's packages, and clients that misbehave
+//! on purpose.
 //!
 //! Each test starts its own servers on free ports, with their data in a
 //! temporary directory, so tests never share state: a start checks that the
@@ -9,6 +10,7 @@
 //! process dies without unwinding, so nothing is left running.
 
 mod binaries;
+mod clients;
 mod port;
 mod postgres;
 mod process;
@@ -17,6 +19,10 @@ mod redis;
 mod registry;
 
 pub use crate::binaries::{SERVICES, bins_dir, build_services};
+pub use crate::clients::{
+    SLOW_BYTE_INTERVAL, ServiceProcess, after_one_request, all_cut_off, idle_until_closed,
+    is_closed, trickle_until_closed,
+};
 pub use crate::port::free_port;
 pub use crate::postgres::Postgres;
 pub use crate::process::die_with_test;

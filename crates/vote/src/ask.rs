@@ -72,8 +72,8 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed {
             return Parsed::NotOurs;
         };
         if name.eq_ignore_ascii_case("content-length") {
-            match (length, value.trim().parse::<usize>()) {
-                (None, Ok(n)) => length = Some(n),
+            match (length, content_length(value)) {
+                (None, Some(n)) => length = Some(n),
                 _ => return Parsed::NotOurs,
             }
         } else if name.eq_ignore_ascii_case("content-type") {
@@ -126,6 +126,16 @@ fn visible_ascii(value: &[u8]) -> Option<&str> {
         .all(|&b| b == b'\t' || (0x20..0x7f).contains(&b))
         .then(|| std::str::from_utf8(value).ok())
         .flatten()
+}
+
+/// A `Content-Length` as HTTP writes it: digits only. `usize`'s parser
+/// also takes a leading `+`, which hyper refuses.
+fn content_length(value: &str) -> Option<usize> {
+    let digits = value.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// `application/x-www-form-urlencoded`, with or without parameters.
@@ -218,6 +228,7 @@ mod tests {
             vote("Expect: 100-continue\r\n", "vote=a"),
             vote("Connection: close\r\n", "vote=a"),
             vote("Content-Length: 6\r\n", "vote=a"),
+            vote("", "vote=a").replace("Content-Length: 6", "Content-Length: +6"),
             vote("", &format!("vote=a&p={}", "x".repeat(MAX_FORM_BYTES))),
             vote("", "vote=a").replace("HTTP/1.1", "HTTP/1.0"),
             vote("", "vote=a").replace("x-www-form-urlencoded", "json"),

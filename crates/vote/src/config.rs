@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use voting::ballot::Options;
 use voting::config::{ConfigError, Env};
+use voting::limits::ConnectionLimits;
 use voting::service::ServiceConfig;
 
 /// How long Redis may take to answer one batch. It answers in microseconds
@@ -21,6 +22,8 @@ pub struct Config {
     pub redis: redis::Client,
     /// The host name shown on the page, like the original's "Processed by".
     pub hostname: String,
+    /// Timeouts and the cap on client connections.
+    pub connections: ConnectionLimits,
 }
 
 impl ServiceConfig for Config {
@@ -30,6 +33,7 @@ impl ServiceConfig for Config {
             options: env.options()?,
             redis: env.redis()?,
             hostname: hostname(),
+            connections: ConnectionLimits::from_env(env)?,
         })
     }
 

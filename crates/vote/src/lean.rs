@@ -9,6 +9,11 @@
 //! but plain (see [`crate::ask`]) it hands the connection, bytes read so far
 //! included, to hyper and the router for the rest of its life. Errors,
 //! `/healthz`, `/metrics` and odd HTTP are all answered there, as before.
+//!
+//! A request must arrive whole, body included, by one deadline (from the
+//! accept, or from its first byte on a kept-alive connection), and a
+//! kept-alive connection may wait only so long for the next one. While it
+//! waits for its client, the connection cap may close it to make room.
 
 use std::io::Write as _;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -17,16 +22,15 @@ use bytes::{Buf, BytesMut};
 use metrics::{Counter, Histogram};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::Instant as Deadline;
 use tokio_util::sync::CancellationToken;
 use voting::ballot::{Choice, VoterId};
+use voting::gate::Slot;
+use voting::limits::ConnectionLimits;
 use voting::queue::{QueuedVote, timestamp_micros};
 
 use crate::ask::{self, Ask, Parsed, Route};
 use crate::routes::{self, State};
-
-/// How long a started request may take to arrive in full, so a client that
-/// stalls mid-request cannot hold a connection task forever.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How the lean path left a connection.
 pub(crate) enum Outcome {
@@ -67,45 +71,86 @@ impl LeanMetrics {
     }
 }
 
-/// Serves plain requests on `stream` until the client leaves, the service
-/// stops, or a request needs the router.
-pub(crate) async fn serve(
-    stream: &mut TcpStream,
-    state: &State,
-    shutdown: &CancellationToken,
-) -> Outcome {
+/// What a lean connection answers to besides its client.
+pub(crate) struct Lean<'a> {
+    /// Its place under the connection cap.
+    pub(crate) slot: &'a Slot,
+    /// Its deadlines.
+    pub(crate) limits: &'a ConnectionLimits,
+    /// The service's shutdown.
+    pub(crate) shutdown: &'a CancellationToken,
+}
+
+/// Serves plain requests on `stream` until the client leaves or is too
+/// slow, the service stops, or a request needs the router.
+pub(crate) async fn serve(stream: &mut TcpStream, state: &State, lean: Lean<'_>) -> Outcome {
     let mut buf = BytesMut::with_capacity(1024);
     let mut out = Vec::with_capacity(512);
+    // A fresh connection's first request is due one head timeout after
+    // the accept; later ones get theirs when their first byte comes.
+    let mut deadline = Some(Deadline::now() + lean.limits.head_timeout);
     loop {
-        let ask = loop {
-            match ask::parse(&buf) {
-                Parsed::Ours(ask) => break ask,
-                Parsed::NotOurs => return Outcome::HandOver(buf),
-                Parsed::Partial => {}
-            }
-            buf.reserve(1024);
-            let read = if buf.is_empty() {
-                // Between requests the connection may idle, unless stopping.
-                tokio::select! {
-                    read = stream.read_buf(&mut buf) => read,
-                    () = shutdown.cancelled() => return Outcome::Closed,
+        let ask = match ask::parse(&buf) {
+            Parsed::Ours(ask) => ask,
+            Parsed::NotOurs => return Outcome::HandOver(buf),
+            Parsed::Partial => {
+                let read = read_request(stream, &mut buf, deadline, &lean);
+                match lean.slot.wait(read).await {
+                    Some(Ok(ask)) => ask,
+                    Some(Err(outcome)) => return outcome,
+                    // Closed to make room for another client.
+                    None => return Outcome::Closed,
                 }
-            } else {
-                match tokio::time::timeout(REQUEST_TIMEOUT, stream.read_buf(&mut buf)).await {
-                    Ok(read) => read,
-                    Err(_) => return Outcome::Closed,
-                }
-            };
-            if !matches!(read, Ok(n) if n > 0) {
-                return Outcome::Closed;
             }
         };
+        deadline = None;
         let started = Instant::now();
         out.clear();
         answer(&ask, state, &mut out, started).await;
         buf.advance(ask.len);
         if stream.write_all(&out).await.is_err() {
             return Outcome::Closed;
+        }
+    }
+}
+
+/// Reads until `buf` holds a whole request, within the idle timeout for
+/// its first byte and `deadline` (set from that byte if unset) for all.
+async fn read_request(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    mut deadline: Option<Deadline>,
+    lean: &Lean<'_>,
+) -> Result<Ask, Outcome> {
+    loop {
+        buf.reserve(1024);
+        let read = if buf.is_empty() {
+            // Waiting for a request to start, unless stopping: a fresh
+            // connection until its deadline, a kept-alive one while idle.
+            let waited = match deadline {
+                Some(due) => tokio::time::sleep_until(due),
+                None => tokio::time::sleep(lean.limits.idle_timeout),
+            };
+            tokio::select! {
+                read = stream.read_buf(buf) => read,
+                () = lean.shutdown.cancelled() => return Err(Outcome::Closed),
+                () = waited => return Err(Outcome::Closed),
+            }
+        } else {
+            let now = Deadline::now();
+            let due = *deadline.get_or_insert(now + lean.limits.head_timeout);
+            match tokio::time::timeout_at(due, stream.read_buf(buf)).await {
+                Ok(read) => read,
+                Err(_) => return Err(Outcome::Closed),
+            }
+        };
+        if !matches!(read, Ok(n) if n > 0) {
+            return Err(Outcome::Closed);
+        }
+        match ask::parse(buf) {
+            Parsed::Ours(ask) => return Ok(ask),
+            Parsed::NotOurs => return Err(Outcome::HandOver(std::mem::take(buf))),
+            Parsed::Partial => {}
         }
     }
 }

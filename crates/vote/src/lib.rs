@@ -36,9 +36,10 @@ pub async fn run(
 ) -> Result<(), Infallible> {
     describe_metrics();
     let (queue, writer) = queue::VoteQueue::start(config.redis_connection());
+    let limits = config.connections;
     let state = routes::State::new(config, queue);
     let router = voting::http::observe(routes::router(state.clone()));
-    server::serve(listener, state, router, shutdown).await;
+    server::serve(listener, state, router, limits, shutdown).await;
     // The connections and their queue handles are gone: the writer flushes
     // what is pending and stops.
     writer.finish().await;

@@ -11,8 +11,10 @@ use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
+use voting::gate::Slot;
+use voting::limits::ConnectionLimits;
 
-use crate::lean::{self, Outcome};
+use crate::lean::{self, Lean, Outcome};
 use crate::routes::State;
 
 /// Serves `router` (with the lean path in front) on `listener` until
@@ -22,28 +24,44 @@ pub(crate) async fn serve(
     listener: TcpListener,
     state: Arc<State>,
     router: Router,
+    limits: ConnectionLimits,
     shutdown: CancellationToken,
 ) {
     let token = shutdown.clone();
-    voting::accept::serve_connections(listener, shutdown, move |stream| {
-        connection(stream, state.clone(), router.clone(), token.clone())
+    voting::accept::serve_connections(listener, &limits, shutdown, move |stream, slot| {
+        connection(
+            stream,
+            slot,
+            state.clone(),
+            router.clone(),
+            limits,
+            token.clone(),
+        )
     })
     .await;
 }
 
 async fn connection(
     mut stream: TcpStream,
+    slot: Slot,
     state: Arc<State>,
     router: Router,
+    limits: ConnectionLimits,
     shutdown: CancellationToken,
 ) {
-    match lean::serve(&mut stream, &state, &shutdown).await {
+    let lean = Lean {
+        slot: &slot,
+        limits: &limits,
+        shutdown: &shutdown,
+    };
+    match lean::serve(&mut stream, &state, lean).await {
         Outcome::Closed => {}
         // Boxed: a task is as large as its largest state, and hyper's
         // connection would otherwise make every lean connection as large.
         Outcome::HandOver(read) => {
             let io = Replay { read, stream };
-            Box::pin(voting::accept::serve_http(io, router, &shutdown)).await;
+            let http = voting::accept::serve_http(io, router, &slot, &limits, &shutdown);
+            Box::pin(http).await;
         }
     }
 }

@@ -5,7 +5,9 @@
 //! in their own variables without touching the process environment.
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 use std::str::FromStr;
+use std::time::Duration;
 
 use crate::ballot::Options;
 
@@ -78,6 +80,29 @@ impl Env {
                 reason: format!("{raw:?} is not valid: {e}"),
             }),
         }
+    }
+
+    /// A duration given in whole milliseconds, or the default when it is
+    /// unset; a value outside `range` is refused with the range in words.
+    pub fn millis(
+        &self,
+        name: &'static str,
+        default: Duration,
+        range: RangeInclusive<Duration>,
+    ) -> Result<Duration, ConfigError> {
+        let default = u64::try_from(default.as_millis()).unwrap_or(u64::MAX);
+        let value = Duration::from_millis(self.parse(name, default)?);
+        if !range.contains(&value) {
+            return Err(ConfigError {
+                name,
+                reason: format!(
+                    "must be between {} and {} milliseconds",
+                    range.start().as_millis(),
+                    range.end().as_millis()
+                ),
+            });
+        }
+        Ok(value)
     }
 
     /// `PORT`, the port the service listens on.

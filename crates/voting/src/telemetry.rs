@@ -86,7 +86,7 @@ pub fn metrics() -> PrometheusHandle {
 /// Help text for the metrics every service's HTTP layer keeps, so that each
 /// `/metrics` passes `promtool check metrics`.
 fn describe_shared() {
-    use metrics::{describe_counter, describe_histogram};
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
     describe_counter!(
         "http_requests_total",
         "HTTP requests answered, by method, route and status."
@@ -98,6 +98,18 @@ fn describe_shared() {
     describe_counter!(
         "http_accept_errors_total",
         "Connections the listener failed to accept (out of file descriptors, say)."
+    );
+    describe_gauge!(
+        "http_connections_open",
+        "Client connections open now, counted against MAX_CONNECTIONS."
+    );
+    describe_counter!(
+        "http_connections_evicted_total",
+        "Connections closed at the cap because they waited longest for a request."
+    );
+    describe_counter!(
+        "http_connections_refused_total",
+        "Connections answered 503 at the cap because every open one was busy."
     );
 }
 

@@ -6,6 +6,7 @@ mod helpers;
 
 mod api;
 mod config;
+mod connection_cap;
 mod events;
 mod metrics;
 mod page;
@@ -14,4 +15,5 @@ mod reconcile;
 mod refresh;
 mod restart;
 mod shutdown;
+mod slow_clients;
 mod tally;

@@ -136,3 +136,28 @@ async fn unknown_paths_and_methods_are_refused() {
     assert_eq!(wrong.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert!(app.queued().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_signed_content_length_is_refused_as_hyper_refuses_it() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(
+            b"POST / HTTP/1.1\r\nHost: vote\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+              Cookie: voter_id=abc\r\nContent-Length: +6\r\n\r\nvote=a",
+        )
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(
+        testkit::DEFAULT_DEADLINE,
+        stream.read_to_string(&mut answer),
+    )
+    .await
+    .expect("an answer, then the connection closes")
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+    assert!(app.queued().await.is_empty(), "a refused vote was queued");
+}

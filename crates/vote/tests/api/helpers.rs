@@ -18,16 +18,23 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the service with extra environment variables.
+pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         voting::telemetry::init_tracing();
     }
     let redis = testkit::Redis::start().await;
     let url = redis.url();
-    let env = Env::from_pairs([
+    let mut pairs = vec![
         ("REDIS_URL", url.as_str()),
         ("OPTION_A", "Tabs"),
         ("OPTION_B", "Spaces"),
-    ]);
+    ];
+    pairs.extend_from_slice(vars);
+    let env = Env::from_pairs(pairs);
     let config = vote::Config::from_env(&env).expect("valid test configuration");
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
@@ -106,4 +113,22 @@ pub fn cookie_voter(response: &reqwest::Response) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .find_map(|v| v.strip_prefix("voter_id="))
         .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// Starts a vote on `stream` whose body never comes in full, so that the
+/// request stays in flight in the router. hyper's `100 Continue` shows
+/// that the handler has started to read the body.
+pub async fn start_stuck_vote(stream: &mut tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(
+            b"POST / HTTP/1.1\r\nHost: vote\r\nExpect: 100-continue\r\n\
+              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut interim = [0u8; 25];
+    stream.read_exact(&mut interim).await.unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(b"vote=").await.unwrap();
 }

@@ -3,9 +3,12 @@
 
 mod bad_input;
 mod clocks;
+mod connection_cap;
 mod connections;
 mod helpers;
 mod metrics;
 mod process;
 mod queueing;
 mod redis_outage;
+mod shutdown;
+mod slow_clients;
