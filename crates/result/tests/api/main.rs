@@ -9,6 +9,7 @@ mod config;
 mod events;
 mod metrics;
 mod page;
+mod password_file;
 mod read_only;
 mod reconcile;
 mod refresh;
