@@ -42,7 +42,8 @@ pub const DEFAULT_MAX_SSE_CLIENTS: usize = 20_000;
 pub struct Config {
     /// `PORT`: where the page, the API and the event stream are served.
     pub port: u16,
-    /// `DATABASE_URL`: the PostgreSQL database the worker writes to.
+    /// `DATABASE_URL`: the PostgreSQL database the worker writes to, with
+    /// the password from `DATABASE_PASSWORD_FILE` if set.
     pub database: tokio_postgres::Config,
     /// `OPTION_A` and `OPTION_B`: the labels shown next to the counts.
     pub options: Options,

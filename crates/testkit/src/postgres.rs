@@ -13,6 +13,16 @@ use crate::process::{Server, server_user};
 /// How long a fresh cluster may take to accept connections.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// `pg_hba.conf` of [`Postgres::start_requiring_passwords`]: `postgres`
+/// stays trusted for the readiness probe and the tests' own queries; every
+/// other role needs its password.
+const PASSWORDS_HBA: &str = "\
+local all postgres trust
+host all postgres 127.0.0.1/32 trust
+local all all scram-sha-256
+host all all 127.0.0.1/32 scram-sha-256
+";
+
 /// A real PostgreSQL server on a free loopback port, trusting local
 /// connections as `postgres`, with its data in a temporary directory.
 pub struct Postgres {
@@ -37,12 +47,22 @@ impl Postgres {
         Postgres::start_with(true).await
     }
 
+    /// Like [`Postgres::start`], but every role other than `postgres` must
+    /// log in with its password, for tests of how a service is given one.
+    pub async fn start_requiring_passwords() -> Postgres {
+        Postgres::start_on(free_ports(), false, true).await
+    }
+
     async fn start_with(durable: bool) -> Postgres {
-        Postgres::start_on(free_ports(), durable).await
+        Postgres::start_on(free_ports(), durable, false).await
     }
 
     /// Starts on the first of `ports` where our own server answers.
-    async fn start_on(ports: impl IntoIterator<Item = u16>, durable: bool) -> Postgres {
+    async fn start_on(
+        ports: impl IntoIterator<Item = u16>,
+        durable: bool,
+        passwords: bool,
+    ) -> Postgres {
         let dir = tempfile::Builder::new()
             .prefix("testkit-postgres-")
             .tempdir()
@@ -52,6 +72,10 @@ impl Postgres {
                 .expect("handing the data directory to the server user");
         }
         init_cluster(&dir).await;
+        if passwords {
+            std::fs::write(data_dir(&dir).join("pg_hba.conf"), PASSWORDS_HBA)
+                .expect("writing pg_hba.conf");
+        }
         let (server, port) = launch(ports, &dir, durable).await;
         Postgres {
             server,
@@ -68,7 +92,8 @@ impl Postgres {
 
     /// Like [`Postgres::url`] but as `role`, for tests of what a service
     /// does with fewer rights (local connections are trusted, so any
-    /// password does).
+    /// password does, unless started with
+    /// [`Postgres::start_requiring_passwords`]; the password is `role`).
     pub fn url_as(&self, role: &str) -> String {
         format!("postgres://{role}:{role}@127.0.0.1:{}/postgres", self.port)
     }
@@ -216,7 +241,7 @@ mod tests {
     async fn a_start_on_a_port_another_postgres_holds_moves_to_another_port() {
         let first = Postgres::start().await;
         let second =
-            Postgres::start_on([first.port()].into_iter().chain(free_ports()), false).await;
+            Postgres::start_on([first.port()].into_iter().chain(free_ports()), false, false).await;
         assert_ne!(second.port(), first.port());
         second
             .client()

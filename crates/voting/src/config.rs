@@ -9,7 +9,11 @@ use std::ops::RangeInclusive;
 use std::str::FromStr;
 use std::time::Duration;
 
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::ballot::Options;
+
+pub mod password;
 
 /// Default of `REDIS_URL`: the host name `redis` of the original app.
 pub const DEFAULT_REDIS_URL: &str = "redis://redis:6379";
@@ -146,11 +150,16 @@ impl Env {
         })
     }
 
-    /// `DATABASE_URL`, checked by the PostgreSQL client's own parser. The
-    /// value is never echoed, since it usually holds a password.
+    /// `DATABASE_URL`, checked by the PostgreSQL client's own parser, with
+    /// its password replaced by the one in `DATABASE_PASSWORD_FILE` when that
+    /// is set. The value is never echoed, since it usually holds a password.
     pub fn database(&self) -> Result<tokio_postgres::Config, ConfigError> {
-        let url = self.string("DATABASE_URL", DEFAULT_DATABASE_URL);
-        tokio_postgres::Config::from_str(&url).map_err(|e| ConfigError {
+        let url = SecretString::from(self.string("DATABASE_URL", DEFAULT_DATABASE_URL));
+        let url = match self.get(password::PASSWORD_FILE) {
+            None => url,
+            Some(path) => password::with_password(url.expose_secret(), &password::read(&path)?)?,
+        };
+        tokio_postgres::Config::from_str(url.expose_secret()).map_err(|e| ConfigError {
             name: "DATABASE_URL",
             reason: format!("not a PostgreSQL URL: {e}"),
         })
@@ -197,6 +206,27 @@ mod tests {
         let db = env.database().unwrap_err().to_string();
         assert!(db.starts_with("DATABASE_URL: "), "{db}");
         assert!(!db.contains("secret"), "the password leaked: {db}");
+    }
+
+    #[test]
+    fn the_password_file_replaces_the_password_and_stays_out_of_debug() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("db_password");
+        std::fs::write(&file, "n3w@secret\n").unwrap();
+        let env = Env::from_pairs([
+            ("DATABASE_URL", "postgres://app:old@db/votes"),
+            ("DATABASE_PASSWORD_FILE", file.to_str().unwrap()),
+        ]);
+        let db = env.database().unwrap();
+        assert_eq!(db.get_password(), Some(&b"n3w@secret"[..]));
+        assert_eq!(db.get_user(), Some("app"));
+        let debug = format!("{db:?}");
+        assert!(!debug.contains("n3w"), "the password leaked: {debug}");
+
+        std::fs::remove_file(&file).unwrap();
+        let error = env.database().unwrap_err().to_string();
+        assert!(error.starts_with("DATABASE_PASSWORD_FILE: "), "{error}");
+        assert!(error.contains(file.to_str().unwrap()), "{error}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub struct Config {
     pub port: u16,
     /// `REDIS_URL`.
     pub redis: redis::Client,
-    /// `DATABASE_URL`.
+    /// `DATABASE_URL`, with the password from `DATABASE_PASSWORD_FILE` if set.
     pub database: tokio_postgres::Config,
     /// `WORKER_ID`: names this worker's processing list. Two live workers must
     /// not share one. The default, host name and process id, stays the same

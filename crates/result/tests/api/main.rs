@@ -10,6 +10,7 @@ mod connection_cap;
 mod events;
 mod metrics;
 mod page;
+mod password_file;
 mod read_only;
 mod reconcile;
 mod refresh;
