@@ -10,6 +10,9 @@
 //! min and max, in BENCHMARKS.md with an SVG plot.
 
 pub mod cli;
+mod failures;
+#[cfg(test)]
+mod fixture;
 mod images;
 mod limits;
 mod machine;
@@ -71,14 +74,6 @@ pub enum Error {
     /// A phase made no progress.
     #[error("{0}")]
     Stalled(&'static str),
-    /// Votes went missing: the benchmark also checks correctness.
-    #[error("{expected} votes were queued but {stored} are in the table")]
-    Lost {
-        /// Queued.
-        expected: usize,
-        /// Stored.
-        stored: i64,
-    },
     /// Drawing the plot failed.
     #[error("drawing the plot: {0}")]
     Plot(String),
@@ -235,7 +230,7 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
             if sse.failures.is_empty() {
                 String::new()
             } else {
-                format!(", failed: {:?}", sse.failures)
+                format!(", failed: {}", sse.failures.show())
             }
         ),
     );

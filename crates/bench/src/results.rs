@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::Sizes;
+use crate::failures::Failures;
 use crate::images::Image;
 use crate::machine::Machine;
 use crate::phases::{drain::DrainRun, screen::ScreenRun, sse::SseRun, vote::VoteRun};
@@ -16,6 +17,15 @@ pub const ORIGINAL_POST_RATE: f64 = 800.0;
 
 /// Picks one vote phase out of a run.
 type VoteOf = fn(&Run) -> &VoteRun;
+
+/// Picks one vote-to-screen phase out of a run.
+type ScreenOf = fn(&Run) -> &ScreenRun;
+
+/// Picks one service's peak memory out of a run, in MiB.
+type PeakOf = fn(&Run) -> f64;
+
+/// Picks the failures a goal answers for out of a run.
+type FailuresOf = fn(&Run) -> Failures;
 
 /// What one run measured, limits and services side by side.
 pub struct Run {
@@ -64,6 +74,9 @@ pub enum Verdict {
     Reached,
     /// It does not.
     Missed,
+    /// Requests failed, votes went missing or clients failed in a phase the
+    /// goal is measured in: not reached, whatever the figure says.
+    Failed,
     /// Nothing was measured.
     Unmeasured,
 }
@@ -78,8 +91,11 @@ pub struct Goal {
     pub measured: String,
     /// Met or not.
     pub verdict: Verdict,
-    /// Runs that met it, of runs that measured it.
+    /// Runs that met it without failures, of runs that measured it or
+    /// failed in its phases.
     pub runs: (usize, usize),
+    /// The failures of its phases, summed over the runs.
+    pub failures: Failures,
 }
 
 impl Results {
@@ -88,11 +104,10 @@ impl Results {
         Figure::new(self.runs.iter().map(of))
     }
 
-    /// The goals, each judged by its median.
+    /// The goals, each judged by its median, and not reached when any of
+    /// its phases failed in any run.
     pub fn goals(&self) -> Vec<Goal> {
         let sse_clients = self.sizes.sse_clients;
-        let screen_p99 = self.figure(|r| Some(r.screen.report.screen.as_ref()?.latency.p99_ms));
-        let full_p99 = self.figure(|r| Some(r.screen_full.report.screen.as_ref()?.latency.p99_ms));
         let voters = stats::thousands(self.sizes.screen_voters as f64);
         let vote: [(&str, VoteOf); 2] = [
             ("50 connections", |r| &r.vote),
@@ -100,109 +115,110 @@ impl Results {
         ];
         let mut goals = Vec::new();
         for (setting, of) in vote {
-            goals.push(judge(
+            goals.push(self.judge(
                 format!("vote: POST rate, {setting}"),
                 format!(
                     "≥ 20 × the original's {ORIGINAL_POST_RATE:.0}/s = {}",
                     stats::per_second(20.0 * ORIGINAL_POST_RATE)
                 ),
-                self.figure(|r| Some(of(r).report.throughput)),
+                |r| Some(of(r).report.throughput),
+                |r| of(r).failures.clone(),
                 stats::per_second,
                 |v| v >= 20.0 * ORIGINAL_POST_RATE,
             ));
-            goals.push(judge(
+            goals.push(self.judge(
                 format!("vote: p99 latency, {setting}"),
                 "< 10 ms".into(),
-                self.figure(|r| Some(of(r).report.latency.p99_ms)),
+                |r| Some(of(r).report.latency.p99_ms),
+                |r| of(r).failures.clone(),
                 stats::ms,
                 |v| v < 10.0,
             ));
         }
         goals.extend([
-            judge(
+            self.judge(
                 "vote ÷ un-pipelined RPUSH (DESIGN §8 aim)".into(),
                 "≥ 1.00×".into(),
-                self.figure(|r| Some(r.vote.report.throughput / r.rpush)),
+                |r| Some(r.vote.report.throughput / r.rpush),
+                |r| r.vote.failures.clone(),
                 stats::ratio,
                 |v| v >= 1.0,
             ),
-            judge(
+            self.judge(
                 format!("worker: drain rate, batch {}", self.sizes.batch),
                 "≥ 50,000/s".into(),
-                self.figure(|r| Some(r.drain.rate)),
+                |r| Some(r.drain.rate),
+                |r| r.drain.failures.clone(),
                 stats::per_second,
                 |v| v >= 50_000.0,
             ),
-            judge(
+            self.judge(
                 "worker ÷ raw batched upsert".into(),
                 "≥ 0.50×".into(),
-                self.figure(|r| Some(r.drain.rate / r.upsert)),
+                |r| Some(r.drain.rate / r.upsert),
+                |r| r.drain.failures.clone(),
                 stats::ratio,
                 |v| v >= 0.5,
             ),
-            judge(
-                format!(
-                    "vote-to-screen p99 at {:.0} votes/s",
-                    self.sizes.screen_rate
-                ),
-                "< 100 ms".into(),
-                screen_p99.clone(),
-                stats::ms,
-                |v| v < 100.0,
-            ),
-            judge(
-                "vote-to-screen p99 (DESIGN §8 aim)".into(),
-                "< 25 ms".into(),
-                screen_p99,
-                stats::ms,
-                |v| v < 25.0,
-            ),
-            judge(
-                format!(
-                    "vote-to-screen p99 at {:.0} votes/s, {voters} voters in the table",
-                    self.sizes.screen_rate
-                ),
-                "< 100 ms".into(),
-                full_p99.clone(),
-                stats::ms,
-                |v| v < 100.0,
-            ),
-            judge(
-                format!("vote-to-screen p99, {voters} voters (DESIGN §8 aim)"),
-                "< 25 ms".into(),
-                full_p99,
-                stats::ms,
-                |v| v < 25.0,
-            ),
-            judge(
-                format!(
-                    "result: RSS with {} idle SSE clients",
-                    stats::thousands(sse_clients as f64)
-                ),
-                "< 64 MiB".into(),
-                self.figure(|r| (r.sse.open == r.sse.clients).then_some(r.sse.loaded.rss_mib)),
-                stats::mib,
-                |v| v < 64.0,
-            ),
         ]);
-        for (service, peak) in [
+        let screens: [(String, ScreenOf); 2] = [
+            (format!("at {:.0} votes/s", self.sizes.screen_rate), |r| {
+                &r.screen
+            }),
+            (
+                format!(
+                    "at {:.0} votes/s, {voters} voters in the table",
+                    self.sizes.screen_rate
+                ),
+                |r| &r.screen_full,
+            ),
+        ];
+        for (setting, of) in screens {
+            for (aim, limit) in [("", 100.0), (" (DESIGN §8 aim)", 25.0)] {
+                goals.push(self.judge(
+                    format!("vote-to-screen p99 {setting}{aim}"),
+                    format!("< {limit:.0} ms"),
+                    |r| Some(of(r).report.screen.as_ref()?.latency.p99_ms),
+                    |r| of(r).failures.clone(),
+                    stats::ms,
+                    |v| v < limit,
+                ));
+            }
+        }
+        goals.push(self.judge(
+            format!(
+                "result: RSS with {} idle SSE clients",
+                stats::thousands(sse_clients as f64)
+            ),
+            "< 64 MiB".into(),
+            |r| (r.sse.open == r.sse.clients).then_some(r.sse.loaded.rss_mib),
+            |r| r.sse.failures.clone(),
+            stats::mib,
+            |v| v < 64.0,
+        ));
+        let peaks: [(&str, PeakOf, FailuresOf); 3] = [
             (
                 "vote",
-                self.figure(|r| Some(r.vote.memory.rss_mib.max(memory_of(&r.screen, "vote")))),
+                |r| r.vote.memory.rss_mib.max(memory_of(&r.screen, "vote")),
+                |r| r.vote.failures.clone().and(&r.screen.failures),
             ),
             (
                 "worker",
-                self.figure(|r| Some(r.drain.memory.rss_mib.max(memory_of(&r.screen, "worker")))),
+                |r| r.drain.memory.rss_mib.max(memory_of(&r.screen, "worker")),
+                |r| r.drain.failures.clone().and(&r.screen.failures),
             ),
             (
                 "result",
-                self.figure(|r| Some(memory_of(&r.screen, "result"))),
+                |r| memory_of(&r.screen, "result"),
+                |r| r.screen.failures.clone(),
             ),
-        ] {
-            goals.push(judge(
+        ];
+        for (service, peak, failed) in peaks {
+            goals.push(self.judge(
                 format!("{service}: peak RSS under load"),
                 "< 32 MiB".into(),
-                peak,
+                |r| Some(peak(r)),
+                failed,
                 stats::mib,
                 |v| v < 32.0,
             ));
@@ -217,6 +233,34 @@ impl Results {
             ));
         }
         goals
+    }
+
+    /// Judges the figure `of` picks from each run, counting a run as
+    /// meeting `test` only when `failed` found nothing in it; any failure
+    /// in any run makes the goal [`Verdict::Failed`].
+    fn judge(
+        &self,
+        what: String,
+        target: String,
+        of: impl Fn(&Run) -> Option<f64>,
+        failed: impl Fn(&Run) -> Failures,
+        format: impl Fn(f64) -> String,
+        test: impl Fn(f64) -> bool,
+    ) -> Goal {
+        let mut goal = judge(what, target, self.figure(&of), format, &test);
+        let (mut clean, mut counted) = (0, 0);
+        for run in &self.runs {
+            let failures = failed(run);
+            let figure = of(run).filter(|v| v.is_finite());
+            clean += usize::from(figure.is_some_and(&test) && failures.is_empty());
+            counted += usize::from(figure.is_some() || !failures.is_empty());
+            goal.failures = std::mem::take(&mut goal.failures).and(&failures);
+        }
+        goal.runs = (clean, counted);
+        if !goal.failures.is_empty() {
+            goal.verdict = Verdict::Failed;
+        }
+        goal
     }
 }
 
@@ -247,5 +291,6 @@ fn judge(
         measured: figure.show(format),
         verdict,
         runs: figure.runs_where(test),
+        failures: Failures::none(),
     }
 }

@@ -2,11 +2,14 @@
 
 use std::fmt::Write;
 
+use crate::failures::Failures;
 use crate::results::{Results, Run};
 use crate::stats;
 
 /// Picks one latency summary out of a run.
 type LatencyOf<'a> = &'a dyn Fn(&Run) -> Option<loadgen::Latency>;
+/// Picks the failures of the phase behind a latency row out of a run.
+type FailuresOf = fn(&Run) -> &Failures;
 /// Picks one process's memory out of a run.
 type MemoryOf = Box<dyn Fn(&Run) -> Option<crate::procs::Memory>>;
 /// Picks the CPU shares of one phase out of a run.
@@ -18,7 +21,7 @@ pub fn latency(md: &mut String, results: &Results) {
     let _ = writeln!(md, "\n## Latency\n");
     let _ = writeln!(
         md,
-        "| what | p50 | p90 | p99 | p99.9 | max |\n|---|---|---|---|---|---|"
+        "| what | p50 | p90 | p99 | p99.9 | max | failed |\n|---|---|---|---|---|---|---|"
     );
     let vote = |r: &Run| Some(r.vote.report.latency);
     let always = |r: &Run| Some(r.vote_always.report.latency);
@@ -26,33 +29,42 @@ pub fn latency(md: &mut String, results: &Results) {
     let full = |r: &Run| r.screen_full.report.screen.as_ref().map(|s| s.latency);
     let rate = results.sizes.screen_rate;
     let voters = stats::thousands(results.sizes.screen_voters as f64);
-    let rows: [(String, LatencyOf); 4] = [
-        ("vote `POST /`, 50 connections, closed loop".into(), &vote),
+    let rows: [(String, LatencyOf, FailuresOf); 4] = [
+        (
+            "vote `POST /`, 50 connections, closed loop".into(),
+            &vote,
+            |r| &r.vote.failures,
+        ),
         (
             "vote `POST /`, the same, Redis `appendfsync always`".into(),
             &always,
+            |r| &r.vote_always.failures,
         ),
         (
             format!("vote-to-screen at {rate:.0} votes/s, empty table"),
             &screen,
+            |r| &r.screen.failures,
         ),
         (
             format!("vote-to-screen at {rate:.0} votes/s, {voters} voters in the table"),
             &full,
+            |r| &r.screen_full.failures,
         ),
     ];
-    for (what, of) in rows {
+    for (what, of, failed) in rows {
+        let failures = (results.runs.iter()).fold(Failures::none(), |all, r| all.and(failed(r)));
         let col = |pick: fn(&loadgen::Latency) -> f64| {
             results.figure(|r| of(r).map(|l| pick(&l))).show(stats::ms)
         };
         let _ = writeln!(
             md,
-            "| {what} | {} | {} | {} | {} | {} |",
+            "| {what} | {} | {} | {} | {} | {} | {} |",
             col(|l| l.p50_ms),
             col(|l| l.p90_ms),
             col(|l| l.p99_ms),
             col(|l| l.p999_ms),
-            col(|l| l.max_ms)
+            col(|l| l.max_ms),
+            failures.show()
         );
     }
     let fan_out = results.figure(|r| r.sse.fan_out_ms);
@@ -63,20 +75,14 @@ pub fn latency(md: &mut String, results: &Results) {
         fan_out.show(stats::ms)
     );
     for (n, run) in results.runs.iter().enumerate() {
-        if run.sse.open < run.sse.clients {
-            let failures: Vec<String> = run
-                .sse
-                .failures
-                .iter()
-                .map(|(kind, count)| format!("{kind} {count}"))
-                .collect();
+        if !run.sse.failures.is_empty() {
             let _ = writeln!(
                 md,
-                "In run {}, {} of {} clients were open ({}); that run's RSS is left out of the goal.",
+                "In run {}, {} of {} clients were open (failed: {}); the RSS goal is not reached.",
                 n + 1,
                 run.sse.open,
                 run.sse.clients,
-                failures.join(", ")
+                run.sse.failures.show()
             );
         }
     }

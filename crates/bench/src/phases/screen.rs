@@ -5,6 +5,7 @@ use std::time::Duration;
 use loadgen::{Limit, Pace, Report, ScreenFrom, ScreenProbe, VoteLoad};
 
 use crate::Error;
+use crate::failures::Failures;
 use crate::procs::{Memory, PeakMemory};
 use crate::stack::Stack;
 
@@ -21,6 +22,8 @@ pub struct ScreenRun {
     pub report: Report,
     /// Peak memory of vote, worker and result under this load.
     pub memory: Vec<(&'static str, Memory)>,
+    /// Failed requests, and acknowledged votes the screen never showed.
+    pub failures: Failures,
 }
 
 /// Votes at `rate` per second for `duration` through vote, a worker with
@@ -72,5 +75,10 @@ pub async fn run(
     vote.stop().await;
     worker.stop().await;
     result.stop().await;
-    Ok(ScreenRun { report, memory })
+    let failures = Failures::of_load(&report);
+    Ok(ScreenRun {
+        report,
+        memory,
+        failures,
+    })
 }

@@ -7,6 +7,7 @@ use loadgen::IdleClients;
 use tokio::time::Instant;
 
 use crate::Error;
+use crate::failures::Failures;
 use crate::procs::{Memory, memory};
 use crate::stack::Stack;
 
@@ -25,8 +26,9 @@ pub struct SseRun {
     pub loaded: Memory,
     /// From a change's notification until every open client had it, ms.
     pub fan_out_ms: Option<f64>,
-    /// Clients that failed, by kind.
-    pub failures: std::collections::BTreeMap<String, u64>,
+    /// Clients that failed or were not open, and a change that did not
+    /// reach every client in time.
+    pub failures: Failures,
 }
 
 /// Opens `clients` idle streams on a fresh result service.
@@ -56,12 +58,24 @@ pub async fn run(stack: &mut Stack, clients: usize) -> Result<SseRun, Error> {
     }
     let report = streams.close().await;
     result.stop().await;
+    let mut failures = Failures::none();
+    for (kind, count) in &report.failures {
+        failures.add(&format!("SSE client {kind}"), *count);
+    }
+    let unexplained = (clients - open.min(clients)) as u64;
+    failures.add(
+        "SSE client not open",
+        unexplained.saturating_sub(failures.total()),
+    );
+    if fan_out_ms.is_none() {
+        failures.add("change not fanned out in time", 1);
+    }
     Ok(SseRun {
         clients,
         open,
         idle,
         loaded,
         fan_out_ms,
-        failures: report.failures,
+        failures,
     })
 }

@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 use loadgen::{Limit, Report, VoteLoad};
+use voting::queue::QUEUE_KEY;
 
 use crate::Error;
+use crate::failures::Failures;
 use crate::limits::CLIENTS;
 use crate::procs::{CpuMeter, Memory, PeakMemory};
 use crate::stack::Stack;
@@ -17,10 +19,13 @@ pub struct VoteRun {
     pub memory: Memory,
     /// Cores used by vote, Redis and the load generator meanwhile.
     pub cpu: Vec<(&'static str, f64)>,
+    /// Failed requests, and acknowledged votes missing from the queue.
+    pub failures: Failures,
 }
 
 /// Votes as fast as vote answers, on [`CLIENTS`] connections, each vote
-/// from a new voter.
+/// from a new voter. No worker runs, so every acknowledged vote must still
+/// be in the queue afterwards; those that are not count as missing.
 pub async fn run(
     stack: &mut Stack,
     warmup: Duration,
@@ -45,9 +50,17 @@ pub async fn run(
     let cpu = cpu.cores();
     let memory = peak.peak().await;
     vote.stop().await;
+    let mut conn = stack.redis().await;
+    let queued: u64 = redis::cmd("LLEN")
+        .arg(QUEUE_KEY)
+        .query_async(&mut conn)
+        .await?;
+    let mut failures = Failures::of_load(&report);
+    failures.add("missing votes", report.acknowledged.saturating_sub(queued));
     Ok(VoteRun {
         report,
         memory,
         cpu,
+        failures,
     })
 }
