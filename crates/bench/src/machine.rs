@@ -17,8 +17,11 @@ pub struct Machine {
     pub postgres: String,
     /// The compiler.
     pub rustc: String,
-    /// The commit measured.
+    /// The commit measured, its full sha (`git rev-parse HEAD`).
     pub commit: String,
+    /// Whether tracked files differed from that commit: then the figures
+    /// describe code no commit holds.
+    pub dirty: bool,
     /// UTC date and time of the start.
     pub date: String,
 }
@@ -58,15 +61,8 @@ impl Machine {
                 .map_or("unknown".into(), |v| format!("Redis {v}")),
             postgres: output("psql", &["--version"]).replace("psql (PostgreSQL)", "PostgreSQL"),
             rustc: output("rustc", &["-V"]),
-            commit: format!(
-                "{}{}",
-                output("git", &["rev-parse", "--short", "HEAD"]),
-                if dirty {
-                    " with uncommitted changes"
-                } else {
-                    ""
-                }
-            ),
+            commit: output("git", &["rev-parse", "HEAD"]),
+            dirty,
             date: utc_now(),
         }
     }

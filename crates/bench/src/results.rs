@@ -224,13 +224,20 @@ impl Results {
             ));
         }
         for image in &self.images {
-            goals.push(judge(
+            // An image built from another commit says nothing about this one.
+            let stale = image.stale(&self.machine.commit);
+            let size = image.size_mb.as_ref().ok().filter(|_| stale.is_none());
+            let mut goal = judge(
                 format!("{}: image size ({})", image.service, image.reference),
                 "< 40 MB".into(),
-                Figure::new([image.size_mb.as_ref().ok().copied()]),
+                Figure::new([size.copied()]),
                 |v| format!("{v:.1} MB"),
                 |v| v < 40.0,
-            ));
+            );
+            if let (Some(why), Ok(mb)) = (stale, &image.size_mb) {
+                goal.measured = format!("{mb:.1} MB, {why}");
+            }
+            goals.push(goal);
         }
         goals
     }
