@@ -52,7 +52,10 @@ pub fn latency(md: &mut String, results: &Results) {
         ),
     ];
     for (what, of, failed) in rows {
-        let failures = (results.runs.iter()).fold(Failures::none(), |all, r| all.and(failed(r)));
+        let failures = results
+            .runs
+            .iter()
+            .fold(Failures::none(), |all, r| all.and(failed(r)));
         let col = |pick: fn(&loadgen::Latency) -> f64| {
             results.figure(|r| of(r).map(|l| pick(&l))).show(stats::ms)
         };
