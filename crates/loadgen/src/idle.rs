@@ -89,14 +89,19 @@ impl IdleClients {
                     let permit = opening.acquire_owned().await.expect("never closed");
                     let opened = tokio::time::timeout(OPEN_TIMEOUT, open_one(addr, &request)).await;
                     drop(permit);
-                    let _ = settled_tx.send(()).await;
-                    let (stream, parser) = match opened {
-                        Ok(Ok(opened)) => opened,
-                        Ok(Err(kind)) => return counts.fail(kind),
-                        Err(_) => return counts.fail("timeout"),
+                    // Counted before it says it settled, so that `open`
+                    // returns with every stream counted as open or failed.
+                    let (stream, parser) = match opened.unwrap_or(Err("timeout")) {
+                        Ok(opened) => opened,
+                        Err(kind) => {
+                            counts.fail(kind);
+                            let _ = settled_tx.send(()).await;
+                            return;
+                        }
                     };
                     counts.events.fetch_add(1, Ordering::Relaxed);
                     counts.open.fetch_add(1, Ordering::Relaxed);
+                    let _ = settled_tx.send(()).await;
                     let kind = listen(stream, parser, &counts, &stop).await;
                     counts.open.fetch_sub(1, Ordering::Relaxed);
                     if let Some(kind) = kind {
