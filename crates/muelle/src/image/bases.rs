@@ -66,7 +66,7 @@ async fn debootstrap_and_import(
         return Err(ImageError::NeedsRoot { tag: tag_owned() }.into());
     }
     let (mirror, from) = host::choose_mirror(bases.mirror.as_deref(), &bases.suite);
-    task.status(&format!("from {mirror} ({from})"));
+    task.say(&format!("Debian {} from {mirror} ({from})", bases.suite));
     let mut command = tokio::process::Command::new(debootstrap);
     if let Some(proxy) = host::apt_proxy().await {
         command.env("http_proxy", proxy);
