@@ -14,6 +14,7 @@ use std::future::Future;
 use std::net::{Ipv4Addr, TcpListener};
 use std::time::Duration;
 
+use nix::sys::signal::Signal;
 use tokio::time::Instant;
 
 use crate::process::Server;
@@ -85,7 +86,10 @@ where
             match answer {
                 Answer::Ours => return (server, port),
                 Answer::Foreign => {
-                    server.kill().await;
+                    // Asked, not killed: a postmaster killed outright leaves
+                    // its children holding the shared memory of the data
+                    // directory, and the start on the next port then fails.
+                    server.stop(Signal::SIGTERM).await;
                     break;
                 }
                 Answer::Nothing if Instant::now() >= deadline => {

@@ -63,13 +63,6 @@ impl Server {
         }
     }
 
-    /// Kills it at once and waits for it to exit.
-    pub(crate) async fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill().await;
-        }
-    }
-
     /// Asks the server to stop with `signal` and waits for it to exit.
     pub(crate) async fn stop(&mut self, signal: Signal) {
         let Some(mut child) = self.child.take() else {
