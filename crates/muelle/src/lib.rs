@@ -11,6 +11,7 @@ pub mod local;
 pub mod project;
 pub mod registry;
 pub mod release;
+pub mod stack;
 pub mod ui;
 
 use std::ffi::OsString;
