@@ -1,5 +1,5 @@
 //! The errors muelle reports, one file per area (project, engine, image,
-//! registry, release, local) with the data each message needs, plus what
+//! registry, release, local, stack) with the data each message needs, plus what
 //! the commands refuse; one line each, mapped to an exit code the way just
 //! does it. Every area re-exports its own as `<area>::Error`; nothing here
 //! depends on the areas' code, so errors sit below everything that fails.
@@ -10,6 +10,7 @@ pub mod local;
 pub mod project;
 pub mod registry;
 pub mod release;
+pub mod stack;
 
 /// Exit code for a failure while doing the work.
 pub const EXIT_FAILURE: i32 = 1;
@@ -38,6 +39,9 @@ pub enum Error {
     /// The local environment.
     #[error(transparent)]
     Local(#[from] local::Error),
+    /// A stack file muelle cannot deploy as written.
+    #[error(transparent)]
+    Stack(#[from] stack::Error),
     /// The user declined, or muelle would have had to ask with no one to answer.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -113,7 +117,7 @@ impl Error {
     /// The process exit code for this error.
     pub fn code(&self) -> i32 {
         match self {
-            Error::Project(_) | Error::Refused(_) => EXIT_USAGE,
+            Error::Project(_) | Error::Stack(_) | Error::Refused(_) => EXIT_USAGE,
             Error::Engine(e) if e.is_configuration() => EXIT_USAGE,
             Error::Registry(e) if e.is_configuration() => EXIT_USAGE,
             _ => EXIT_FAILURE,

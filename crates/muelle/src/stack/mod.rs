@@ -4,9 +4,23 @@
 //! `docker stack deploy` names them (`<stack>_<service>`, the
 //! `com.docker.stack.namespace` label), so `docker stack ps` sees them.
 
+mod check;
+#[cfg(test)]
+mod fixture;
+mod load;
+pub mod locate;
+mod merge;
+pub mod model;
+mod spec;
+
 use std::collections::BTreeMap;
 
 use bollard::models::{ConfigSpec, NetworkCreateRequest, SecretSpec, ServiceSpec};
+
+pub use crate::error::stack::Error;
+pub use load::{HASH_DIGITS, StackSource, content_hash, hash_variable, load};
+pub use model::StackFile;
+pub use spec::{IMAGE_LABEL, plan};
 
 /// Label `docker stack deploy` puts on everything of a stack.
 pub const NAMESPACE_LABEL: &str = "com.docker.stack.namespace";
