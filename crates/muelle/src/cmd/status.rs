@@ -74,7 +74,12 @@ fn stack_name(ctx: &Ctx) -> Result<String> {
 /// Polls the cluster and prints it again whenever what is printed changed:
 /// on a terminal the screen is redrawn, elsewhere a new block (a JSON line
 /// with `--json`) follows. A failed read is shown the same way and retried.
-async fn watch(docker: &Docker, namespace: Option<&str>, json: bool, palette: Palette) -> Result<()> {
+async fn watch(
+    docker: &Docker,
+    namespace: Option<&str>,
+    json: bool,
+    palette: Palette,
+) -> Result<()> {
     let redraw = std::io::stdout().is_terminal() && !json;
     let mut shown: Option<String> = None;
     let mut ticks = tokio::time::interval(POLL);
@@ -140,20 +145,55 @@ mod tests {
         assert_eq!(keys, ["nodes", "services", "tasks", "warnings"]);
         let node = &value["nodes"][1];
         assert_eq!(
-            (&node["hostname"], &node["role"], &node["state"], &node["availability"]),
-            (&json!("node-2"), &json!("worker"), &json!("down"), &json!("active"))
+            (
+                &node["hostname"],
+                &node["role"],
+                &node["state"],
+                &node["availability"]
+            ),
+            (
+                &json!("node-2"),
+                &json!("worker"),
+                &json!("down"),
+                &json!("active")
+            )
         );
         assert_eq!(node["labels"], json!({}));
         let vote = &value["services"][1];
         assert_eq!(
-            (&vote["name"], &vote["short_name"], &vote["mode"], &vote["version"]),
-            (&json!("voting_vote"), &json!("vote"), &json!("replicated"), &json!("sha-abc1234"))
+            (
+                &vote["name"],
+                &vote["short_name"],
+                &vote["mode"],
+                &vote["version"]
+            ),
+            (
+                &json!("voting_vote"),
+                &json!("vote"),
+                &json!("replicated"),
+                &json!("sha-abc1234")
+            )
         );
-        assert_eq!(vote["ports"][0], json!({"published": 8080, "target": 80, "protocol": "tcp", "mode": "host"}));
+        assert_eq!(
+            vote["ports"][0],
+            json!({"published": 8080, "target": 80, "protocol": "tcp", "mode": "host"})
+        );
         let task = &value["tasks"][0];
         assert_eq!(
-            (&task["service"], &task["slot"], &task["state"], &task["desired_state"], &task["health"]),
-            (&json!("voting_db"), &json!(1), &json!("running"), &json!("running"), &json!("healthy"))
+            (
+                &task["service"],
+                &task["slot"],
+                &task["state"],
+                &task["desired_state"],
+                &task["health"]
+            ),
+            (
+                &json!("voting_db"),
+                &json!(1),
+                &json!("running"),
+                &json!("running"),
+                &json!("healthy")
+            )
         );
         assert_eq!(
             value["warnings"][0],
@@ -163,7 +203,14 @@ mod tests {
         assert_eq!(value["warnings"].as_array().map(Vec::len), Some(2));
 
         let line = json(&inventory, false).expect("json");
-        assert_eq!(line.lines().count(), 1, "--watch --json prints one line per change");
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&line).expect("valid"), value);
+        assert_eq!(
+            line.lines().count(),
+            1,
+            "--watch --json prints one line per change"
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&line).expect("valid"),
+            value
+        );
     }
 }

@@ -33,7 +33,11 @@ pub fn render(inventory: &Inventory, palette: Palette) -> String {
     let unplaced: Vec<&TaskView> = inventory
         .tasks
         .iter()
-        .filter(|t| t.node_id.as_deref().is_none_or(|id| inventory.node(id).is_none()))
+        .filter(|t| {
+            t.node_id
+                .as_deref()
+                .is_none_or(|id| inventory.node(id).is_none())
+        })
         .collect();
     if !unplaced.is_empty() {
         let _ = writeln!(out, "{}", palette.strong("not on a node"));
@@ -90,7 +94,11 @@ fn node_block(out: &mut String, node: &NodeView, palette: Palette) {
         palette.dim(&engine),
     );
     if !node.labels.is_empty() {
-        let labels: Vec<String> = node.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let labels: Vec<String> = node
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let _ = writeln!(out, "  labels {}", labels.join(" "));
     }
 }
@@ -112,7 +120,12 @@ impl Columns {
             version: max(&|t| chars(t.version.as_deref().unwrap_or(NONE))),
             digest: max(&|t| chars(t.digest.as_deref().unwrap_or(NONE))),
             state: max(&|t| chars(&state_text(t))),
-            health: max(&|t| chars(&t.health.map_or_else(|| NONE.to_owned(), |h| serde_plain(&h)))),
+            health: max(&|t| {
+                chars(
+                    &t.health
+                        .map_or_else(|| NONE.to_owned(), |h| serde_plain(&h)),
+                )
+            }),
         }
     }
 }
@@ -126,7 +139,9 @@ fn task_line(out: &mut String, task: &TaskView, columns: &Columns, palette: Pale
         _ => palette.busy(&state),
     };
     let health = pad(
-        &task.health.map_or_else(|| NONE.to_owned(), |h| serde_plain(&h)),
+        &task
+            .health
+            .map_or_else(|| NONE.to_owned(), |h| serde_plain(&h)),
         columns.health,
     );
     let health = match task.health {

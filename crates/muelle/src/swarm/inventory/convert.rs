@@ -45,10 +45,7 @@ pub(super) fn inventory(
     let mut kept = select::tasks(tasks, &inventory, now);
     kept.sort_by(|a, b| (&a.service, a.slot, &a.node_id).cmp(&(&b.service, b.slot, &b.node_id)));
     inventory.tasks = kept;
-    let mut services: Vec<ServiceView> = services
-        .iter()
-        .map(|s| service(s, &inventory))
-        .collect();
+    let mut services: Vec<ServiceView> = services.iter().map(|s| service(s, &inventory)).collect();
     services.sort_by(|a, b| a.name.cmp(&b.name));
     inventory.services = services;
     inventory
@@ -65,10 +62,7 @@ fn node(node: Node) -> NodeView {
             Some(NodeSpecRoleEnum::MANAGER) => Role::Manager,
             _ => Role::Worker,
         },
-        leader: node
-            .manager_status
-            .and_then(|m| m.leader)
-            .unwrap_or(false),
+        leader: node.manager_status.and_then(|m| m.leader).unwrap_or(false),
         availability: match spec.availability {
             Some(NodeSpecAvailabilityEnum::PAUSE) => Availability::Pause,
             Some(NodeSpecAvailabilityEnum::DRAIN) => Availability::Drain,
@@ -136,7 +130,9 @@ fn service(service: &Service, inventory: &Inventory) -> ServiceView {
 
 fn task(task: Task, service: &Service) -> TaskView {
     let service_spec = service.spec.as_ref();
-    let service_name = service_spec.and_then(|s| s.name.clone()).unwrap_or_default();
+    let service_name = service_spec
+        .and_then(|s| s.name.clone())
+        .unwrap_or_default();
     let service_image = container_spec_image(
         service_spec
             .and_then(|s| s.task_template.clone())

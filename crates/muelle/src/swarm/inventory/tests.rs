@@ -41,7 +41,14 @@ fn api_vote() -> Service {
 
 /// A task of voting_vote: `updated` is when Swarm last changed it, `at`
 /// when its state was reported.
-fn api_task(id: &str, slot: u64, node: &str, desired: &str, state: &str, times: (&str, &str)) -> Task {
+fn api_task(
+    id: &str,
+    slot: u64,
+    node: &str,
+    desired: &str,
+    state: &str,
+    times: (&str, &str),
+) -> Task {
     let (updated, at) = times;
     serde_json::from_value(json!({
         "ID": id,
@@ -84,7 +91,10 @@ fn nodes_services_and_tasks_are_read_from_the_engine_api_answers() {
     assert_eq!(manager.message, None, "an empty message is no message");
 
     let vote = &got.services[0];
-    assert_eq!((vote.short_name.as_str(), vote.stack.as_deref()), ("vote", Some("voting")));
+    assert_eq!(
+        (vote.short_name.as_str(), vote.stack.as_deref()),
+        ("vote", Some("voting"))
+    );
     assert_eq!(vote.version.as_deref(), Some("sha-abc1234"));
     assert_eq!(vote.digest.as_deref(), Some("sha256:1a2b3c4d5e6f"));
     assert_eq!(
@@ -92,13 +102,20 @@ fn nodes_services_and_tasks_are_read_from_the_engine_api_answers() {
         (3, 1),
         "running counts the tasks seen running, not Swarm's own number"
     );
-    assert_eq!(vote.update.as_ref().map(|u| u.state), Some(UpdateState::RollbackCompleted));
+    assert_eq!(
+        vote.update.as_ref().map(|u| u.state),
+        Some(UpdateState::RollbackCompleted)
+    );
     assert_eq!(vote.ports[0].published, Some(8080));
     assert_eq!(vote.ports[0].mode, "host");
 
     let task = &got.tasks[0];
     assert_eq!(task.name(), "voting_vote.1");
-    assert_eq!(task.health, Some(Health::Healthy), "running with a check: it passed");
+    assert_eq!(
+        task.health,
+        Some(Health::Healthy),
+        "running with a check: it passed"
+    );
     assert_eq!(
         task.version.as_deref(),
         Some("sha-abc1234"),
@@ -146,8 +163,15 @@ fn image_references_give_their_tag_and_short_digest() {
         image_parts(&format!("127.0.0.1:5000/vote:sha-1@{DIGEST}")),
         (Some("sha-1".to_owned()), digest.clone())
     );
-    assert_eq!(image_parts(&format!("127.0.0.1:5000/vote@{DIGEST}")), (None, digest));
-    assert_eq!(image_parts("127.0.0.1:5000/vote"), (None, None), "a port is no tag");
+    assert_eq!(
+        image_parts(&format!("127.0.0.1:5000/vote@{DIGEST}")),
+        (None, digest)
+    );
+    assert_eq!(
+        image_parts("127.0.0.1:5000/vote"),
+        (None, None),
+        "a port is no tag"
+    );
     assert_eq!(image_parts("vote:7"), (Some("7".to_owned()), None));
 }
 
@@ -170,8 +194,14 @@ fn a_down_node_and_the_tasks_left_on_it_are_warned_about() {
     moved.id = "moved".to_owned();
     inventory.tasks.push(moved);
     let warnings = inventory.warnings();
-    assert_eq!(kinds(&inventory), [WarningKind::NodeDown, WarningKind::TaskOnDownNode]);
-    assert_eq!(warnings[0].message, "node node-2 is down: heartbeat failure");
+    assert_eq!(
+        kinds(&inventory),
+        [WarningKind::NodeDown, WarningKind::TaskOnDownNode]
+    );
+    assert_eq!(
+        warnings[0].message,
+        "node node-2 is down: heartbeat failure"
+    );
     assert_eq!(
         warnings[1].message,
         "voting_vote.2 on node-2, which is down: last reported running at 2026-12-01T11:58:00.123456789Z"
@@ -182,7 +212,10 @@ fn a_down_node_and_the_tasks_left_on_it_are_warned_about() {
 fn update_states_other_than_completed_are_warned_about() {
     for (state, said) in [
         (UpdateState::Paused, "update paused"),
-        (UpdateState::RollbackCompleted, "update failed and was rolled back"),
+        (
+            UpdateState::RollbackCompleted,
+            "update failed and was rolled back",
+        ),
         (UpdateState::RollbackStarted, "update failed, rolling back"),
         (UpdateState::Updating, "update in progress"),
     ] {
@@ -193,7 +226,10 @@ fn update_states_other_than_completed_are_warned_about() {
         });
         let warnings = inventory.warnings();
         assert_eq!(kinds(&inventory), [WarningKind::Update], "{state:?}");
-        assert_eq!(warnings[0].message, format!("voting_vote: {said}: task abc: unhealthy"));
+        assert_eq!(
+            warnings[0].message,
+            format!("voting_vote: {said}: task abc: unhealthy")
+        );
     }
     let mut done = fixtures::converged();
     done.services[1].update = Some(UpdateView {
@@ -213,7 +249,10 @@ fn a_rejected_task_is_warned_about_with_its_error_until_its_replica_runs() {
     db.health = None;
     db.error = Some("No such image: 127.0.0.1:5000/db@sha256:1a2b".to_owned());
     let warnings = inventory.warnings();
-    assert_eq!(kinds(&inventory), [WarningKind::ReplicasMissing, WarningKind::TaskFailed]);
+    assert_eq!(
+        kinds(&inventory),
+        [WarningKind::ReplicasMissing, WarningKind::TaskFailed]
+    );
     assert_eq!(warnings[0].message, "voting_db: 0 of 1 tasks running");
     assert_eq!(
         warnings[1].message,

@@ -18,7 +18,9 @@ fn warning_lines(text: &str) -> Vec<&str> {
 
 /// The lines of the block of node `hostname`: its header and what is indented under it.
 fn block<'a>(text: &'a str, hostname: &str) -> Vec<&'a str> {
-    let mut lines = text.lines().skip_while(|l| !l.starts_with(&format!("{hostname} ")));
+    let mut lines = text
+        .lines()
+        .skip_while(|l| !l.starts_with(&format!("{hostname} ")));
     let header = lines.next().into_iter();
     header
         .chain(lines.take_while(|l| l.starts_with("  ")))
@@ -55,11 +57,16 @@ fn a_down_node_shows_the_tasks_it_took_down_and_where_they_went() {
     inventory.tasks.push(moved);
     let text = plain(&inventory);
     let down = block(&text, "node-2");
-    assert!(down[0].contains("  worker  active  down  10.0.0.2"), "{text}");
+    assert!(
+        down[0].contains("  worker  active  down  10.0.0.2"),
+        "{text}"
+    );
     assert!(down[1].contains("voting_vote.2  sha-abc1234"), "{text}");
     assert!(down[1].contains("running → shutdown"), "{text}");
     assert!(
-        block(&text, "node-1").iter().any(|l| l.contains("voting_vote.2")),
+        block(&text, "node-1")
+            .iter()
+            .any(|l| l.contains("voting_vote.2")),
         "the replacement shows under node-1: {text}"
     );
     assert_eq!(
@@ -115,7 +122,10 @@ fn a_rejected_task_shows_its_error_under_its_node_and_warns() {
         .find(|l| l.contains("voting_db.1"))
         .expect("task line");
     assert!(line.contains("rejected → shutdown  -"), "{line}");
-    assert!(line.ends_with("No such image: 127.0.0.1:5000/db@sha256:1a2b"), "{line}");
+    assert!(
+        line.ends_with("No such image: 127.0.0.1:5000/db@sha256:1a2b"),
+        "{line}"
+    );
     assert!(text.contains("  voting_db    replicated 0/1"), "{text}");
     assert_eq!(
         warning_lines(&text),
@@ -134,7 +144,8 @@ fn a_task_no_node_can_take_shows_apart() {
     db.node_id = None;
     db.state = TaskState::PENDING;
     db.health = None;
-    db.error = Some("no suitable node (scheduling constraints not satisfied on 2 nodes)".to_owned());
+    db.error =
+        Some("no suitable node (scheduling constraints not satisfied on 2 nodes)".to_owned());
     let text = plain(&inventory);
     let lines: Vec<&str> = text.lines().collect();
     let at = lines
@@ -143,7 +154,10 @@ fn a_task_no_node_can_take_shows_apart() {
         .expect("a block for unplaced tasks");
     assert!(lines[at + 1].starts_with("  voting_db.1 "), "{text}");
     assert!(lines[at + 1].contains("pending"), "{text}");
-    assert!(lines[at + 1].ends_with("no suitable node (scheduling constraints not satisfied on 2 nodes)"));
+    assert!(
+        lines[at + 1]
+            .ends_with("no suitable node (scheduling constraints not satisfied on 2 nodes)")
+    );
     assert_eq!(warning_lines(&text), ["! voting_db: 0 of 1 tasks running"]);
 }
 
@@ -155,5 +169,8 @@ fn colour_is_only_added_when_asked_for() {
     let coloured = render(&inventory, Palette::coloured());
     assert!(coloured.contains("\x1b[32mready\x1b[0m"), "{coloured}");
     assert!(coloured.contains("\x1b[31mdown\x1b[0m"), "{coloured}");
-    assert!(coloured.contains("\x1b[31m! node node-2 is down\x1b[0m"), "{coloured}");
+    assert!(
+        coloured.contains("\x1b[31m! node node-2 is down\x1b[0m"),
+        "{coloured}"
+    );
 }
