@@ -216,15 +216,15 @@ pub struct TaskView {
 
 /// A task's health, derived from its state: Swarm holds a task with a
 /// health check in `starting` until the first check passes and replaces it
-/// when checks fail, so a running task has passed.
+/// when checks fail, so a running task has passed. Whether a task has a
+/// check cannot be read through bollard (its model names the spec's key
+/// `HealthCheck`, the Engine sends `Healthcheck`), so a running task without
+/// one shows as healthy too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Health {
-    /// Running, and its spec has a health check: it passed.
+    /// Running: it passed its first health check, if it has one.
     Healthy,
-    /// Running, with no health check in its spec (the image's own, if it
-    /// has one, has passed).
-    Up,
     /// Waiting for its first passing check.
     Starting,
     /// Ended because its health check failed.

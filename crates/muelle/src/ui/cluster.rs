@@ -145,7 +145,7 @@ fn task_line(out: &mut String, task: &TaskView, columns: &Columns, palette: Pale
         columns.health,
     );
     let health = match task.health {
-        Some(Health::Healthy | Health::Up) => palette.good(&health),
+        Some(Health::Healthy) => palette.good(&health),
         Some(Health::Starting) => palette.busy(&health),
         Some(Health::Unhealthy) => palette.bad(&health),
         None => health,

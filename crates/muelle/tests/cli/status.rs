@@ -120,7 +120,8 @@ fn status_shows_a_real_swarm_node_its_tasks_and_what_is_not_converged() {
             .then_some(out)
     });
     assert!(
-        later.contains(&format!("! {broken}: 0 of 1 tasks running")),
+        later.contains(&format!("! {broken}: 0 of 1 tasks running"))
+            && later.contains("No such image: 127.0.0.1:1/missing:1"),
         "{later}"
     );
     nix::sys::signal::kill(

@@ -139,11 +139,6 @@ fn task(task: Task, service: &Service) -> TaskView {
             .and_then(|t| t.container_spec),
     );
     let container = task.spec.and_then(|s| s.container_spec);
-    let has_check = container
-        .as_ref()
-        .and_then(|c| c.health_check.as_ref())
-        .and_then(|h| h.test.as_ref())
-        .is_some_and(|test| test.first().is_some_and(|t| t != "NONE"));
     let image = container_spec_image(container);
     let (tag, digest) = image_parts(&image);
     let version = tag.or_else(|| {
@@ -155,8 +150,7 @@ fn task(task: Task, service: &Service) -> TaskView {
     let state = status.state.unwrap_or(TaskState::NEW);
     let error = status.err.filter(|e| !e.is_empty());
     let health = match state {
-        TaskState::RUNNING if has_check => Some(Health::Healthy),
-        TaskState::RUNNING => Some(Health::Up),
+        TaskState::RUNNING => Some(Health::Healthy),
         TaskState::STARTING => Some(Health::Starting),
         TaskState::FAILED if error.as_deref().is_some_and(|e| e.contains("unhealthy")) => {
             Some(Health::Unhealthy)
