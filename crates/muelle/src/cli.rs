@@ -61,6 +61,8 @@ pub enum Command {
     Push(PushArgs),
     /// List the prod releases from the release log, checked against the registry.
     Releases(ReleasesArgs),
+    /// Show an environment's cluster: nodes, their tasks, the services and what is not converged.
+    Status(StatusArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -162,4 +164,21 @@ pub struct ReleasesArgs {
     /// List the log without asking the registry.
     #[arg(long)]
     pub no_check: bool,
+}
+
+/// `muelle status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The environment whose cluster to show: `lab`, or one of the manifest's `[environments]`.
+    #[arg(long = "env", short = 'e', env = "MUELLE_ENV")]
+    pub environment: String,
+    /// Print the nodes, services, tasks and warnings as JSON (with --watch, one line per change).
+    #[arg(long)]
+    pub json: bool,
+    /// Keep watching: poll every second and redraw when something changed (Ctrl-C stops).
+    #[arg(long, short = 'w')]
+    pub watch: bool,
+    /// Every service of the swarm, not only the project's stack.
+    #[arg(long)]
+    pub all: bool,
 }

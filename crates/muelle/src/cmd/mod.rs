@@ -9,6 +9,7 @@ mod ps;
 mod push;
 mod releases;
 mod reset;
+mod status;
 mod up;
 
 use std::path::PathBuf;
@@ -67,6 +68,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Build(args) => build::run(args, &ctx).await,
         Command::Push(args) => push::run(args, &ctx).await,
         Command::Releases(args) => releases::run(args, &ctx).await,
+        Command::Status(args) => status::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -1,3 +1,5 @@
 //! What people see on the terminal while muelle works.
 
+pub mod cluster;
+pub mod palette;
 pub mod progress;

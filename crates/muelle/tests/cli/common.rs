@@ -205,7 +205,8 @@ fn docker(args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-fn remove_labelled(filter: &str) {
+/// Removes every container, network and volume carrying label `filter`.
+pub fn remove_labelled(filter: &str) {
     let label = format!("label={filter}");
     let ids = |kind: &[&str]| -> Vec<String> {
         let mut args = kind.to_vec();
