@@ -12,6 +12,7 @@ pub mod project;
 pub mod registry;
 pub mod release;
 pub mod stack;
+pub mod swarm;
 pub mod ui;
 
 use std::ffi::OsString;
