@@ -1,5 +1,5 @@
 //! The errors muelle reports, one file per area (project, engine, image,
-//! registry, release, local, stack) with the data each message needs, plus what
+//! registry, release, local, stack, swarm) with the data each message needs, plus what
 //! the commands refuse; one line each, mapped to an exit code the way just
 //! does it. Every area re-exports its own as `<area>::Error`; nothing here
 //! depends on the areas' code, so errors sit below everything that fails.
@@ -11,6 +11,7 @@ pub mod project;
 pub mod registry;
 pub mod release;
 pub mod stack;
+pub mod swarm;
 
 /// Exit code for a failure while doing the work.
 pub const EXIT_FAILURE: i32 = 1;
@@ -42,6 +43,11 @@ pub enum Error {
     /// A stack file muelle cannot deploy as written.
     #[error(transparent)]
     Stack(#[from] stack::Error),
+    /// Deploying to a Swarm. A deploy refused because another one holds the
+    /// stack's lock exits 1, not 2: nothing was wrong with the input, and
+    /// the same command succeeds once the other deploy is done.
+    #[error(transparent)]
+    Swarm(#[from] swarm::Error),
     /// The user declined, or muelle would have had to ask with no one to answer.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -120,6 +126,7 @@ impl Error {
             Error::Project(_) | Error::Stack(_) | Error::Refused(_) => EXIT_USAGE,
             Error::Engine(e) if e.is_configuration() => EXIT_USAGE,
             Error::Registry(e) if e.is_configuration() => EXIT_USAGE,
+            Error::Swarm(e) if e.is_usage() => EXIT_USAGE,
             _ => EXIT_FAILURE,
         }
     }
