@@ -4,6 +4,7 @@ mod bases;
 mod build;
 mod completions;
 mod down;
+mod lab;
 mod logs;
 mod ps;
 mod push;
@@ -68,5 +69,6 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Push(args) => push::run(args, &ctx).await,
         Command::Releases(args) => releases::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
+        Command::Lab(args) => lab::run(args, &ctx).await,
     }
 }

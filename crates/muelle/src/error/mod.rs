@@ -1,11 +1,12 @@
 //! The errors muelle reports, one file per area (project, engine, image,
-//! registry, release, local) with the data each message needs, plus what
+//! registry, release, local, lab) with the data each message needs, plus what
 //! the commands refuse; one line each, mapped to an exit code the way just
 //! does it. Every area re-exports its own as `<area>::Error`; nothing here
 //! depends on the areas' code, so errors sit below everything that fails.
 
 pub mod engine;
 pub mod image;
+pub mod lab;
 pub mod local;
 pub mod project;
 pub mod registry;
@@ -38,6 +39,9 @@ pub enum Error {
     /// The local environment.
     #[error(transparent)]
     Local(#[from] local::Error),
+    /// The lab: a multi-node Swarm on this machine.
+    #[error(transparent)]
+    Lab(#[from] lab::Error),
     /// The user declined, or muelle would have had to ask with no one to answer.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -116,6 +120,7 @@ impl Error {
             Error::Project(_) | Error::Refused(_) => EXIT_USAGE,
             Error::Engine(e) if e.is_configuration() => EXIT_USAGE,
             Error::Registry(e) if e.is_configuration() => EXIT_USAGE,
+            Error::Lab(e) if e.is_usage() => EXIT_USAGE,
             _ => EXIT_FAILURE,
         }
     }
