@@ -65,6 +65,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// A multi-node Docker Swarm on this machine: docker-in-docker nodes, a registry, an ACME server.
+    Lab(LabArgs),
 }
 
 /// `muelle up`.
@@ -181,4 +183,56 @@ pub struct StatusArgs {
     /// Every service of the swarm, not only the project's stack.
     #[arg(long)]
     pub all: bool,
+}
+
+/// `muelle lab`.
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    /// What to do with the lab.
+    #[command(subcommand)]
+    pub command: LabCommand,
+}
+
+/// The `lab` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LabCommand {
+    /// Make the lab, or complete it (idempotent), and say how to use it.
+    Up(LabUpArgs),
+    /// Remove every container, network and volume of the lab, and its state.
+    Down(LabNameArgs),
+    /// Show the lab's nodes, registry and ingress.
+    Status(LabStatusArgs),
+}
+
+/// Which lab.
+#[derive(Debug, Args)]
+pub struct LabNameArgs {
+    /// The lab's name (it prefixes its containers, network and volumes).
+    #[arg(long, env = "MUELLE_LAB", default_value = crate::lab::DEFAULT_NAME)]
+    pub name: String,
+}
+
+/// `muelle lab up`.
+#[derive(Debug, Args)]
+pub struct LabUpArgs {
+    /// Which lab.
+    #[command(flatten)]
+    pub lab: LabNameArgs,
+    /// Swarm nodes, the manager included.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=crate::lab::MAX_NODES as i64))]
+    pub nodes: u8,
+    /// The domain the ingress gets its certificate for.
+    #[arg(long, default_value = crate::lab::DEFAULT_DOMAIN)]
+    pub domain: String,
+}
+
+/// `muelle lab status`.
+#[derive(Debug, Args)]
+pub struct LabStatusArgs {
+    /// Which lab.
+    #[command(flatten)]
+    pub lab: LabNameArgs,
+    /// Print the lab as JSON, for scripts.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod engine;
 pub mod error;
 pub mod image;
+pub mod lab;
 pub mod local;
 pub mod project;
 pub mod registry;

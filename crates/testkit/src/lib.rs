@@ -1,6 +1,6 @@
 //! Real servers for tests: Redis, PostgreSQL, a Docker registry, Prometheus
-//! and node-exporter from the machine's packages, and clients that misbehave
-//! on purpose.
+//! and node-exporter from the machine's packages, a multi-node Swarm lab,
+//! and clients that misbehave on purpose.
 //!
 //! Each test starts its own servers on free ports, with their data in a
 //! temporary directory, so tests never share state: a start checks that the
@@ -11,6 +11,7 @@
 
 mod binaries;
 mod clients;
+pub mod lab;
 mod port;
 mod postgres;
 mod process;
@@ -23,6 +24,7 @@ pub use crate::clients::{
     SLOW_BYTE_INTERVAL, ServiceProcess, after_one_request, all_cut_off, idle_until_closed,
     is_closed, trickle_until_closed,
 };
+pub use crate::lab::Lab;
 pub use crate::port::free_port;
 pub use crate::postgres::Postgres;
 pub use crate::process::die_with_test;

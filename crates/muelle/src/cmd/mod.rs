@@ -4,6 +4,7 @@ mod bases;
 mod build;
 mod completions;
 mod down;
+mod lab;
 mod logs;
 mod ps;
 mod push;
@@ -70,5 +71,6 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Releases(args) => releases::run(args, &ctx).await,
         Command::Status(args) => status::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
+        Command::Lab(args) => lab::run(args, &ctx).await,
     }
 }

@@ -1,11 +1,11 @@
-//! Containers: list, create, start, stop, remove, inspect health, logs and exec.
+//! Containers: list, create, inspect, start, stop, remove, inspect health, logs and exec.
 
 use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::exec::{StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerCreateBody, ContainerStateStatusEnum, EndpointSettings, ExecConfig, HealthStatusEnum,
-    NetworkConnectRequest,
+    ContainerCreateBody, ContainerInspectResponse, ContainerStateStatusEnum, EndpointSettings,
+    ExecConfig, HealthStatusEnum, NetworkConnectRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptions, ListContainersOptions, LogsOptions, RemoveContainerOptions,
@@ -109,6 +109,15 @@ pub async fn create(
             .map_err(failed(format!("connect {name} to {network}")))?;
     }
     Ok(())
+}
+
+/// Everything the engine knows of a container, `None` when there is none by that name.
+pub async fn inspect(docker: &Docker, name: &str) -> Result<Option<ContainerInspectResponse>> {
+    match docker.inspect_container(name, None).await {
+        Ok(found) => Ok(Some(found)),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(failed(format!("inspect {name}"))(e)),
+    }
 }
 
 /// Starts a created or stopped container.

@@ -1,10 +1,10 @@
-//! Networks: list the project's, create and remove them.
+//! Networks: list the project's, read one's labels, create and remove them.
 
 use std::collections::HashMap;
 
 use bollard::Docker;
 use bollard::models::NetworkCreateRequest;
-use bollard::query_parameters::ListNetworksOptions;
+use bollard::query_parameters::{InspectNetworkOptions, ListNetworksOptions};
 
 use super::{Result, failed, is_not_found, label_filter};
 
@@ -18,6 +18,18 @@ pub async fn names(docker: &Docker, labels: &[String]) -> Result<Vec<String>> {
         .await
         .map_err(failed("list networks"))?;
     Ok(networks.into_iter().filter_map(|n| n.name).collect())
+}
+
+/// The labels of the network `name`, `None` when there is none by that name.
+pub async fn labels(docker: &Docker, name: &str) -> Result<Option<HashMap<String, String>>> {
+    match docker
+        .inspect_network(name, None::<InspectNetworkOptions>)
+        .await
+    {
+        Ok(network) => Ok(Some(network.labels.unwrap_or_default())),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(failed(format!("inspect network {name}"))(e)),
+    }
 }
 
 /// Creates a bridge network.

@@ -1,11 +1,12 @@
 //! The errors muelle reports, one file per area (project, engine, image,
-//! registry, release, local, stack, swarm) with the data each message needs, plus what
+//! registry, release, local, stack, swarm, lab) with the data each message needs, plus what
 //! the commands refuse; one line each, mapped to an exit code the way just
 //! does it. Every area re-exports its own as `<area>::Error`; nothing here
 //! depends on the areas' code, so errors sit below everything that fails.
 
 pub mod engine;
 pub mod image;
+pub mod lab;
 pub mod local;
 pub mod project;
 pub mod registry;
@@ -48,6 +49,9 @@ pub enum Error {
     /// the same command succeeds once the other deploy is done.
     #[error(transparent)]
     Swarm(#[from] swarm::Error),
+    /// The lab: a multi-node Swarm on this machine.
+    #[error(transparent)]
+    Lab(#[from] lab::Error),
     /// The user declined, or muelle would have had to ask with no one to answer.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -127,6 +131,7 @@ impl Error {
             Error::Engine(e) if e.is_configuration() => EXIT_USAGE,
             Error::Registry(e) if e.is_configuration() => EXIT_USAGE,
             Error::Swarm(e) if e.is_usage() => EXIT_USAGE,
+            Error::Lab(e) if e.is_usage() => EXIT_USAGE,
             _ => EXIT_FAILURE,
         }
     }

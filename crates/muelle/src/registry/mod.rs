@@ -372,7 +372,7 @@ fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<Stri
 }
 
 /// The root cause of a request error, e.g. `Connection refused (os error 111)`.
-fn innermost(error: &reqwest::Error) -> String {
+pub(crate) fn innermost(error: &reqwest::Error) -> String {
     let mut last = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

@@ -7,6 +7,7 @@ mod common;
 mod completions;
 mod engine;
 mod errors;
+mod lab;
 mod push;
 mod registries;
 mod registry_auth;

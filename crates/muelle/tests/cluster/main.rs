@@ -1,0 +1,62 @@
+//! Scenarios on one real lab (`muelle lab up`: a 3-node Swarm of
+//! docker-in-docker nodes, a registry and pebble). nextest runs each test
+//! function in its own process, so the lab is shared by running every
+//! scenario in sequence from one test, `lab_scenarios`: a failing scenario
+//! does not stop the others, the test fails at the end naming each one that
+//! failed, and the lab is removed when the fixture drops, even on failure.
+//! A scenario is a `fn(&Lab)` in its own module that panics to fail.
+
+mod lab_nodes;
+mod lab_pebble;
+mod lab_registry;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use testkit::Lab;
+
+/// A scenario: its name and what it checks.
+type Scenario = (&'static str, fn(&Lab));
+
+/// Every scenario, in the order they run. Scenarios that change the lab
+/// (stop a node, deploy) go after those that only read it.
+const SCENARIOS: &[Scenario] = &[
+    (
+        "lab nodes are ready and labelled, up again changes nothing",
+        lab_nodes::ready_labelled_and_idempotent,
+    ),
+    (
+        "a node pulls what the host pushed to the lab registry",
+        lab_registry::a_node_pulls_what_the_host_pushed,
+    ),
+    (
+        "pebble's directory answers over verified TLS",
+        lab_pebble::directory_answers_over_verified_tls,
+    ),
+];
+
+/// The repository root, whose muelle.toml and recipes the lab is built from.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+#[test]
+fn lab_scenarios() {
+    let lab = Lab::start("cluster", &repo());
+    eprintln!("lab {} up in {:.0?}", lab.name, lab.up_took);
+    let mut failed = Vec::new();
+    for (name, scenario) in SCENARIOS {
+        let started = Instant::now();
+        let outcome = catch_unwind(AssertUnwindSafe(|| scenario(&lab)));
+        let verdict = if outcome.is_ok() { "ok" } else { "FAILED" };
+        eprintln!("scenario {name}: {verdict} in {:.1?}", started.elapsed());
+        if outcome.is_err() {
+            failed.push(*name);
+        }
+    }
+    assert!(failed.is_empty(), "failed scenarios: {}", failed.join("; "));
+}
