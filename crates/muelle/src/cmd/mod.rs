@@ -3,13 +3,16 @@
 mod bases;
 mod build;
 mod completions;
+mod deploy;
 mod down;
 mod logs;
 mod ps;
 mod push;
 mod releases;
 mod reset;
+mod rollback;
 mod up;
+mod update;
 
 use std::path::PathBuf;
 
@@ -67,6 +70,9 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Build(args) => build::run(args, &ctx).await,
         Command::Push(args) => push::run(args, &ctx).await,
         Command::Releases(args) => releases::run(args, &ctx).await,
+        Command::Deploy(args) => deploy::run(args, &ctx).await,
+        Command::Update(args) => update::run(args, &ctx).await,
+        Command::Rollback(args) => rollback::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
     }
 }

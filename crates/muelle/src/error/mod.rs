@@ -4,6 +4,7 @@
 //! does it. Every area re-exports its own as `<area>::Error`; nothing here
 //! depends on the areas' code, so errors sit below everything that fails.
 
+pub mod deploy;
 pub mod engine;
 pub mod image;
 pub mod local;
@@ -38,6 +39,9 @@ pub enum Error {
     /// The local environment.
     #[error(transparent)]
     Local(#[from] local::Error),
+    /// Environments, their images, the deploy history and deploys.
+    #[error(transparent)]
+    Deploy(#[from] deploy::Error),
     /// The user declined, or muelle would have had to ask with no one to answer.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -116,6 +120,7 @@ impl Error {
             Error::Project(_) | Error::Refused(_) => EXIT_USAGE,
             Error::Engine(e) if e.is_configuration() => EXIT_USAGE,
             Error::Registry(e) if e.is_configuration() => EXIT_USAGE,
+            Error::Deploy(e) if e.is_configuration() => EXIT_USAGE,
             _ => EXIT_FAILURE,
         }
     }
