@@ -63,6 +63,12 @@ pub enum Command {
     Releases(ReleasesArgs),
     /// Show an environment's cluster: nodes, their tasks, the services and what is not converged.
     Status(StatusArgs),
+    /// Deploy the stack to an environment's swarm, images by digest, and check the truth.
+    Deploy(DeployArgs),
+    /// Roll one service out to a tag or digest, or again (`--force`), and check the truth.
+    Update(UpdateArgs),
+    /// Roll one service back to its previous version in the deploy history, or to one named.
+    Rollback(RollbackArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// A multi-node Docker Swarm on this machine: docker-in-docker nodes, a registry, an ACME server.
@@ -235,4 +241,74 @@ pub struct LabStatusArgs {
     /// Print the lab as JSON, for scripts.
     #[arg(long)]
     pub json: bool,
+}
+
+/// How a rollout is followed, shared by `deploy`, `update` and `rollback`.
+#[derive(Debug, Args)]
+pub struct FollowArgs {
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Return once Swarm has the new specs, without following or checking the rollout.
+    #[arg(long)]
+    pub detach: bool,
+    /// Give up following after this long (a failed rollout), e.g. 90s or 5m.
+    #[arg(long, default_value = "5m", value_parser = crate::project::duration::parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+/// `muelle deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The environment: one of the manifest's `[environments]`, or `lab`.
+    #[arg(long = "env", short = 'e', env = "MUELLE_ENV")]
+    pub environment: String,
+    /// Services of the stack (default: all of them).
+    pub services: Vec<String>,
+    /// The tag of the app images (default: the current commit's, as `muelle push` tags it).
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Output and following.
+    #[command(flatten)]
+    pub follow: FollowArgs,
+}
+
+/// `muelle update`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("version").required(true).args(["tag", "digest", "force"]))]
+pub struct UpdateArgs {
+    /// The service of the stack.
+    pub service: String,
+    /// The environment: one of the manifest's `[environments]`, or `lab`.
+    #[arg(long = "env", short = 'e', env = "MUELLE_ENV")]
+    pub environment: String,
+    /// Roll out the image this tag names in the environment's registry.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Roll out this image digest (sha256:…).
+    #[arg(long)]
+    pub digest: Option<String>,
+    /// Roll the running version out again (a rolling restart).
+    #[arg(long)]
+    pub force: bool,
+    /// Output and following.
+    #[command(flatten)]
+    pub follow: FollowArgs,
+}
+
+/// `muelle rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The service of the stack.
+    pub service: String,
+    /// The environment: one of the manifest's `[environments]`, or `lab`.
+    #[arg(long = "env", short = 'e', env = "MUELLE_ENV")]
+    pub environment: String,
+    /// A history id, tag or digest of the deploy history (default: the
+    /// version before the one deployed now).
+    #[arg(long = "to")]
+    pub to: Option<String>,
+    /// Output and following.
+    #[command(flatten)]
+    pub follow: FollowArgs,
 }

@@ -4,9 +4,11 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod deploy;
 pub mod engine;
 pub mod error;
 pub mod image;
+pub mod jsonl;
 pub mod lab;
 pub mod local;
 pub mod project;

@@ -1,6 +1,7 @@
 //! `muelle build [SERVICE…]`: the services' images under their compose
 //! names, labelled with the commit (revision), the short sha as version
-//! (`-dirty` for a changed tree), the build time and the source.
+//! (`-dirty` for a changed tree), the commit's time and the source: the
+//! same labels `muelle push` gives, so a push after a build reuses it.
 
 use std::path::Path;
 
@@ -10,7 +11,7 @@ use crate::image::host_build;
 use crate::project::{self, Project};
 use crate::release::git;
 use crate::release::log as release_log;
-use crate::release::version::{self, Stamp};
+use crate::release::version;
 
 use super::Ctx;
 
@@ -20,12 +21,7 @@ pub async fn run(args: BuildArgs, ctx: &Ctx) -> Result<()> {
     let services = selected(&project, &args.services)?;
     let commit = git::head(&project.root)?;
     let dirty = !git::changes(&project.root, Path::new(release_log::RELATIVE_PATH))?.is_empty();
-    let labels = version::labels(
-        &commit,
-        &version::sha_tag(&commit, dirty),
-        Stamp::now(),
-        project.manifest.project.source.as_deref(),
-    );
+    let labels = version::labels(&commit, dirty, project.manifest.project.source.as_deref());
     let docker = ctx.docker().await?;
     let replaced = host_build::build_services(
         &docker,

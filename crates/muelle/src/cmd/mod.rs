@@ -3,6 +3,7 @@
 mod bases;
 mod build;
 mod completions;
+mod deploy;
 mod down;
 mod lab;
 mod logs;
@@ -10,8 +11,10 @@ mod ps;
 mod push;
 mod releases;
 mod reset;
+mod rollback;
 mod status;
 mod up;
+mod update;
 
 use std::path::PathBuf;
 
@@ -70,6 +73,9 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Push(args) => push::run(args, &ctx).await,
         Command::Releases(args) => releases::run(args, &ctx).await,
         Command::Status(args) => status::run(args, &ctx).await,
+        Command::Deploy(args) => deploy::run(args, &ctx).await,
+        Command::Update(args) => update::run(args, &ctx).await,
+        Command::Rollback(args) => rollback::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
         Command::Lab(args) => lab::run(args, &ctx).await,
     }

@@ -2,6 +2,7 @@
 //! sha and `latest`, push with a bar per layer, and for prod append the
 //! release to the log. Everything that can refuse (environment, services,
 //! work tree, credentials, registry) is checked before anything is built.
+//! The environment `lab` is the running lab's registry (`muelle lab up`).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -9,7 +10,7 @@ use std::path::Path;
 
 use crate::cli::PushArgs;
 use crate::error::{Error, Refusal, Result};
-use crate::project::{self, Project};
+use crate::deploy::target;
 use crate::registry::Registry;
 use crate::registry::credentials;
 use crate::release::git::{self, Commit};
@@ -22,7 +23,9 @@ use super::Ctx;
 /// Pushes, then prints one line per service: its image, date tag and digest.
 pub async fn run(args: PushArgs, ctx: &Ctx) -> Result<()> {
     let mut project = ctx.project()?;
-    let destination = destination(&project, &args.environment)?;
+    let destination = target::resolve(&project, &args.environment)
+        .await?
+        .destination();
     let services = super::build::selected(&project, &args.services)?;
     let commit = git::head(&project.root)?;
     let changes = git::changes(&project.root, Path::new(release_log::RELATIVE_PATH))?;
@@ -109,22 +112,6 @@ pub async fn run(args: PushArgs, ctx: &Ctx) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// The manifest's environment, or an error naming the ones it has.
-pub fn destination(project: &Project, name: &str) -> Result<Destination> {
-    let environments = &project.manifest.environments;
-    let env = environments
-        .get(name)
-        .ok_or_else(|| project::Error::UnknownEnvironment {
-            name: name.to_owned(),
-            known: environments.keys().cloned().collect(),
-        })?;
-    Ok(Destination {
-        environment: name.to_owned(),
-        registry: env.registry.clone(),
-        prefix: env.repository.clone(),
-    })
 }
 
 /// A registry client with the environment's credentials.

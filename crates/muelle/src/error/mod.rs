@@ -1,9 +1,10 @@
 //! The errors muelle reports, one file per area (project, engine, image,
-//! registry, release, local, stack, swarm, lab) with the data each message needs, plus what
+//! registry, release, local, stack, swarm, lab, deploy) with the data each message needs, plus what
 //! the commands refuse; one line each, mapped to an exit code the way just
 //! does it. Every area re-exports its own as `<area>::Error`; nothing here
 //! depends on the areas' code, so errors sit below everything that fails.
 
+pub mod deploy;
 pub mod engine;
 pub mod image;
 pub mod lab;
@@ -52,6 +53,9 @@ pub enum Error {
     /// The lab: a multi-node Swarm on this machine.
     #[error(transparent)]
     Lab(#[from] lab::Error),
+    /// Environments, their images, the deploy history and deploys.
+    #[error(transparent)]
+    Deploy(#[from] deploy::Error),
     /// The user declined, or muelle would have had to ask with no one to answer.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -132,6 +136,7 @@ impl Error {
             Error::Registry(e) if e.is_configuration() => EXIT_USAGE,
             Error::Swarm(e) if e.is_usage() => EXIT_USAGE,
             Error::Lab(e) if e.is_usage() => EXIT_USAGE,
+            Error::Deploy(e) if e.is_configuration() => EXIT_USAGE,
             _ => EXIT_FAILURE,
         }
     }

@@ -55,7 +55,7 @@ pub enum Error {
         known: Vec<String>,
     },
     /// `--env` names an environment the manifest does not declare.
-    #[error("unknown environment `{name}`: the manifest declares {}", declared(.known))]
+    #[error("unknown environment `{name}`: choose {}", declared(.known))]
     UnknownEnvironment {
         /// What the user typed.
         name: String,
@@ -64,11 +64,14 @@ pub enum Error {
     },
 }
 
-/// The declared environments, or how to declare one.
+/// The declared environments and the lab, or how to declare one.
 fn declared(known: &[String]) -> String {
     if known.is_empty() {
-        "none (add [environments.<name>] with registry and repository)".into()
+        "lab (`muelle lab up`), or add [environments.<name>] with registry and repository to muelle.toml".into()
     } else {
-        known.join(", ")
+        format!(
+            "{} (muelle.toml's [environments]) or lab (`muelle lab up`)",
+            known.join(", ")
+        )
     }
 }

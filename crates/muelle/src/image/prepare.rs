@@ -1,9 +1,10 @@
 //! The images a set of services needs, made ready before anything starts:
 //! third-party images are found locally or pulled, images with an offline
 //! recipe are resolved to their stand-ins, and the project's own services
-//! are built on the host (see `host_build`).
+//! are built on the host (see `host_build`), labelled with their commit.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use bollard::Docker;
 
@@ -13,6 +14,8 @@ use super::resolve::{pull, resolve_variable};
 use crate::engine::images;
 use crate::error::Result;
 use crate::project::Project;
+use crate::release::log as release_log;
+use crate::release::{git, version};
 use crate::ui::progress::Progress;
 
 /// The images of a set of services, ready to run.
@@ -22,6 +25,17 @@ pub struct Prepared {
     pub ids: BTreeMap<String, String>,
     /// Ids of service images replaced by a rebuild, to remove once unused.
     pub replaced: Vec<String>,
+}
+
+/// The labels `muelle build` gives (revision, version, created, source),
+/// when the project is a git repository with a commit; none otherwise.
+fn commit_labels(project: &Project) -> BTreeMap<String, String> {
+    let Ok(commit) = git::head(&project.root) else {
+        return BTreeMap::new();
+    };
+    let dirty = git::changes(&project.root, Path::new(release_log::RELATIVE_PATH))
+        .map_or(true, |changes| !changes.is_empty());
+    version::labels(&commit, dirty, project.manifest.project.source.as_deref())
 }
 
 /// Makes every image of `services` available.
@@ -48,7 +62,8 @@ pub async fn prepare(
     let mut replaced = if built.is_empty() {
         Vec::new()
     } else {
-        build_services(docker, project, &built, &|_| BTreeMap::new(), progress).await?
+        let labels = commit_labels(project);
+        build_services(docker, project, &built, &|_| labels.clone(), progress).await?
     };
     let compose = project.compose()?;
     let mut ids = BTreeMap::new();

@@ -39,6 +39,18 @@ pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Resul
 
 /// Where the `}` closing a `${` lies in the text after it: nested `${…}`
 /// in an operand are skipped whole, and so is `$$`.
+/// The variables `${NAME…}` in `text` names, in order, before interpolation.
+pub fn names(text: &str) -> Vec<String> {
+    text.split("${")
+        .skip(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect()
+        })
+        .collect()
+}
+
 fn closing_brace(body: &str) -> Option<usize> {
     let bytes = body.as_bytes();
     let mut depth = 0usize;

@@ -1,7 +1,12 @@
 //! `muelle.toml`, the project's manifest: which services muelle builds, how
 //! they are grouped, where the compose file is, which third-party images
-//! have offline stand-ins, what `reset` deletes, and the registries of the
-//! environments. Every table rejects unknown keys, naming them and the line.
+//! have offline stand-ins, what `reset` deletes, the Swarm stack, and the
+//! registries and engines of the environments. Every table rejects unknown
+//! keys, naming them and the line.
+
+mod environments;
+
+pub use environments::{Environment, LAB, Stack};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,7 +41,10 @@ pub struct Manifest {
     /// What `muelle reset` runs to delete the app's data, in order.
     #[serde(default)]
     pub reset: Vec<ExecStep>,
-    /// Where images go per environment (`dev`, `prod`), for `muelle push`.
+    /// The Swarm stack `muelle deploy` deploys.
+    #[serde(default)]
+    pub stack: Stack,
+    /// Where images go and where the stack runs, per environment (`dev`, `prod`).
     #[serde(default)]
     pub environments: BTreeMap<String, Environment>,
 }
@@ -152,16 +160,6 @@ pub struct ExecStep {
     pub command: Vec<String>,
 }
 
-/// `[environments.<name>]`: where the images of one environment are pushed.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Environment {
-    /// Registry host, with port if any, e.g. `registry.example.com`.
-    pub registry: String,
-    /// Repository prefix; the image of `vote` becomes `<registry>/<repository>vote`.
-    pub repository: String,
-}
-
 fn default_compose() -> PathBuf {
     PathBuf::from("deploy/compose.yaml")
 }
@@ -203,18 +201,15 @@ impl Manifest {
         let manifest: Manifest = toml::from_str(text).map_err(|e| {
             let message = e.message().trim().replace('\n', " ");
             match e.span() {
-                Some(span) => {
-                    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                    format!("line {line}: {message}")
-                }
+                Some(span) => format!("line {}: {message}", line_of(text, span.start)),
                 None => message,
             }
         })?;
-        manifest.check()?;
+        manifest.check(text)?;
         Ok(manifest)
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self, text: &str) -> Result<(), String> {
         check_name("project.name", &self.project.name)?;
         if self.groups.contains_key(ALL) {
             return Err(format!(
@@ -239,27 +234,13 @@ impl Manifest {
                 return Err(format!("reset[{i}].command: must not be empty"));
             }
         }
-        for (name, env) in &self.environments {
-            if env.registry.contains("://") || env.registry.is_empty() {
-                return Err(format!(
-                    "environments.{name}.registry: give a host[:port] without scheme, not {:?}",
-                    env.registry
-                ));
-            }
-            let repository_ok = env
-                .repository
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c))
-                && !env.repository.starts_with('/');
-            if !repository_ok {
-                return Err(format!(
-                    "environments.{name}.repository: {:?} must be lowercase letters, digits, `.`, `_`, `-` or `/`, not starting with `/`",
-                    env.repository
-                ));
-            }
-        }
-        Ok(())
+        environments::check(self, text)
     }
+}
+
+/// The line (from 1) of a byte offset in the manifest's text.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 /// Checks a name used in Docker object names: lowercase letters, digits, `-` and `_`.
@@ -298,51 +279,4 @@ pub fn locate(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MINIMAL: &str = "[project]\nname = \"voting\"\n";
-
-    #[test]
-    fn defaults_fill_everything_but_the_name() {
-        let m = Manifest::parse(MINIMAL).unwrap();
-        assert_eq!(m.project.compose, Path::new("deploy/compose.yaml"));
-        assert_eq!(m.build.profile, "release");
-        assert_eq!(m.bases.suite, "bookworm");
-        assert!(m.services.is_empty());
-    }
-
-    #[test]
-    fn unknown_keys_are_named_with_their_line() {
-        let err =
-            Manifest::parse("[project]\nname = \"v\"\n\n[build]\nprofil = \"x\"\n").unwrap_err();
-        assert!(err.starts_with("line 5: unknown field `profil`"), "{err}");
-    }
-
-    #[test]
-    fn bad_values_name_their_key() {
-        let err = Manifest::parse("[project]\nname = \"Voting App\"\n").unwrap_err();
-        assert!(err.starts_with("project.name: "), "{err}");
-        let err = Manifest::parse(&format!("{MINIMAL}[groups]\nall = [\"vote\"]\n")).unwrap_err();
-        assert!(err.starts_with("groups.all: "), "{err}");
-        let err = Manifest::parse(&format!(
-            "{MINIMAL}[environments.dev]\nregistry = \"https://r\"\nrepository = \"t/\"\n"
-        ))
-        .unwrap_err();
-        assert!(err.starts_with("environments.dev.registry: "), "{err}");
-        let err = Manifest::parse(&format!(
-            "{MINIMAL}[environments.dev]\nregistry = \"r\"\nrepository = \"Team/\"\n"
-        ))
-        .unwrap_err();
-        assert!(err.starts_with("environments.dev.repository: "), "{err}");
-    }
-
-    #[test]
-    fn the_example_project_parses() {
-        let text = include_str!("../../../../muelle.toml");
-        let m = Manifest::parse(text).unwrap();
-        assert_eq!(m.project.name, "voting");
-        assert_eq!(m.services["vote"].bin(), "vote");
-        assert_eq!(m.groups["backend"], ["redis", "db", "worker"]);
-    }
-}
+mod tests;

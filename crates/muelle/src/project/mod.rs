@@ -195,12 +195,7 @@ impl Project {
         }
         texts
             .iter()
-            .flat_map(|text| text.split("${").skip(1))
-            .map(|rest| {
-                rest.chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect()
-            })
+            .flat_map(|text| interpolate::names(text))
             .collect()
     }
 

@@ -17,6 +17,9 @@ pub struct Commit {
     pub short: String,
     /// The first line of the commit message, the default release message.
     pub subject: String,
+    /// The committer's time in seconds since the epoch, as `SOURCE_DATE_EPOCH`
+    /// takes it: an image's `created` label, the same for every build of it.
+    pub time: i64,
 }
 
 /// Runs git in `dir`; stdout on success, git's last stderr line otherwise.
@@ -53,15 +56,19 @@ pub fn head(dir: &Path) -> Result<Commit> {
         "read the git commit of {} (image tags name it; make a commit first)",
         dir.display()
     );
-    let out = git(dir, &["log", "-1", "--format=%H%n%h%n%s"], &action)?;
+    let out = git(dir, &["log", "-1", "--format=%H%n%h%n%ct%n%s"], &action)?;
     let mut lines = out.lines();
-    let (Some(sha), Some(short)) = (lines.next(), lines.next()) else {
+    let (Some(sha), Some(short), Some(time)) = (lines.next(), lines.next(), lines.next()) else {
+        return Err(ReleaseError::NoCommit { action }.into());
+    };
+    let Ok(time) = time.trim().parse() else {
         return Err(ReleaseError::NoCommit { action }.into());
     };
     Ok(Commit {
         sha: sha.trim().to_owned(),
         short: short.trim().to_owned(),
         subject: lines.next().unwrap_or_default().trim().to_owned(),
+        time,
     })
 }
 

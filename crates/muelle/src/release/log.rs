@@ -4,13 +4,12 @@
 //! written and the history lives in the repository next to the code.
 
 use std::fmt;
-use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::Error as ReleaseError;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Where the log lives, relative to the manifest's folder.
 pub const RELATIVE_PATH: &str = "releases/log.jsonl";
@@ -59,57 +58,19 @@ pub fn path(root: &Path) -> PathBuf {
 
 /// Appends the entries, one line each, in one write.
 pub fn append(path: &Path, entries: &[Entry]) -> Result<()> {
-    let action = || format!("append to the release log {}", path.display());
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(Error::io(action()))?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .read(true)
-        .open(path)
-        .map_err(Error::io(action()))?;
-    let mut text = String::new();
-    // A last line without its newline (an edit by hand) must not swallow ours.
-    if file.metadata().map_err(Error::io(action()))?.len() > 0 {
-        let mut last = [0u8; 1];
-        file.seek(SeekFrom::End(-1))
-            .and_then(|_| file.read_exact(&mut last))
-            .map_err(Error::io(action()))?;
-        if last[0] != b'\n' {
-            text.push('\n');
-        }
-    }
-    for entry in entries {
-        text.push_str(&entry.line());
-        text.push('\n');
-    }
-    file.write_all(text.as_bytes())
-        .map_err(Error::io(action()))?;
-    file.sync_all().map_err(Error::io(action()))
+    crate::jsonl::append(path, entries, "release log")
 }
 
 /// Every entry, oldest first; no file means no releases yet.
 pub fn read(path: &Path) -> Result<Vec<Entry>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io(format!("read {}", path.display()))(e)),
-    };
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|source| {
-                ReleaseError::Log {
-                    path: path.to_owned(),
-                    line: i + 1,
-                    source,
-                }
-                .into()
-            })
-        })
-        .collect()
+    crate::jsonl::read(path, |line, source| {
+        ReleaseError::Log {
+            path: path.to_owned(),
+            line,
+            source,
+        }
+        .into()
+    })
 }
 
 /// The date tags the log says were released to `registry/repository`: a

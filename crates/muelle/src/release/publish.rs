@@ -49,11 +49,11 @@ pub struct ImagePlan {
     pub local: String,
     /// Its repository in the registry.
     pub repository: String,
-    /// The date tag, also the image's version label.
+    /// The date tag, unique to this push (the version label is the sha tag).
     pub version: String,
     /// Every tag to push, the date tag first.
     pub tags: Vec<String>,
-    /// The OCI labels the build gives it.
+    /// The OCI labels the build gives it, from the commit alone.
     pub labels: BTreeMap<String, String>,
 }
 
@@ -83,7 +83,7 @@ pub struct PlanInput<'a> {
     pub commit: &'a Commit,
     /// Whether the work tree has changes.
     pub dirty: bool,
-    /// The build's time; its UTC date starts the date tag.
+    /// The push's time; its UTC date starts the date tag (never in the image).
     pub created: Stamp,
     /// The manifest's `project.source`.
     pub source: Option<&'a str>,
@@ -99,13 +99,13 @@ pub struct PlanInput<'a> {
 pub fn plan(input: PlanInput<'_>) -> PushPlan {
     let date = input.created.date();
     let sha_tag = version::sha_tag(input.commit, input.dirty);
+    let labels = version::labels(input.commit, input.dirty, input.source);
     let images = input
         .services
         .iter()
         .map(|(service, local)| {
             let existing = input.existing.get(service).map_or(&[][..], Vec::as_slice);
             let version = version::date_tag(&date, existing);
-            let labels = version::labels(input.commit, &version, input.created, input.source);
             let mut tags = vec![version.clone(), sha_tag.clone()];
             if input.latest {
                 tags.push(LATEST.to_owned());
@@ -116,7 +116,7 @@ pub fn plan(input: PlanInput<'_>) -> PushPlan {
                 repository: input.destination.repository(service),
                 version,
                 tags,
-                labels,
+                labels: labels.clone(),
             }
         })
         .collect();

@@ -2,6 +2,9 @@
 //! repeatable): a UTC date tag `yyyymmdd`, `-2`, `-3`, … when the registry
 //! already has it; the git short sha (with `-dirty` for a changed work
 //! tree); `latest`; and the OCI labels that say where an image came from.
+//! The labels come from the commit alone (its sha, its sha tag, its time,
+//! as `SOURCE_DATE_EPOCH` would), never from the push: two pushes of one
+//! commit are one image with one digest, under two date tags.
 
 use std::collections::BTreeMap;
 
@@ -12,9 +15,9 @@ use crate::release::git::Commit;
 
 /// OCI label: the commit the image was built from.
 pub const REVISION: &str = "org.opencontainers.image.revision";
-/// OCI label: the version (the date tag once pushed).
+/// OCI label: the version, the commit's sha tag (date tags are registry tags only).
 pub const VERSION: &str = "org.opencontainers.image.version";
-/// OCI label: when the image was built, RFC 3339.
+/// OCI label: when the commit was made, RFC 3339 (the build's source date).
 pub const CREATED: &str = "org.opencontainers.image.created";
 /// OCI label: where the source lives (the manifest's `project.source`).
 pub const SOURCE: &str = "org.opencontainers.image.source";
@@ -26,6 +29,14 @@ pub const LATEST: &str = "latest";
 pub struct Stamp(pub OffsetDateTime);
 
 impl Stamp {
+    /// A commit's time.
+    pub fn of(commit: &Commit) -> Stamp {
+        Stamp(
+            OffsetDateTime::from_unix_timestamp(commit.time)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        )
+    }
+
     /// Now, in UTC, to the second.
     pub fn now() -> Stamp {
         let now = OffsetDateTime::now_utc();
@@ -77,17 +88,13 @@ pub fn sha_tag(commit: &Commit, dirty: bool) -> String {
     }
 }
 
-/// The OCI labels of a versioned image.
-pub fn labels(
-    commit: &Commit,
-    version: &str,
-    created: Stamp,
-    source: Option<&str>,
-) -> BTreeMap<String, String> {
+/// The OCI labels of an image built from `commit`, `dirty` when the work
+/// tree had changes: all from the commit, so every build of it agrees.
+pub fn labels(commit: &Commit, dirty: bool, source: Option<&str>) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::from([
         (REVISION.to_owned(), commit.sha.clone()),
-        (VERSION.to_owned(), version.to_owned()),
-        (CREATED.to_owned(), created.rfc3339()),
+        (VERSION.to_owned(), sha_tag(commit, dirty)),
+        (CREATED.to_owned(), Stamp::of(commit).rfc3339()),
     ]);
     if let Some(source) = source {
         labels.insert(SOURCE.to_owned(), source.to_owned());
@@ -140,14 +147,14 @@ mod tests {
     }
 
     #[test]
-    fn labels_name_the_commit_version_time_and_source() {
+    fn labels_name_the_commit_its_sha_tag_its_time_and_the_source() {
         let commit = Commit {
             sha: "0123456789abcdef0123456789abcdef01234567".into(),
             short: "0123456".into(),
             subject: "s".into(),
+            time: 1_795_615_387,
         };
-        let stamp = Stamp(OffsetDateTime::from_unix_timestamp(1_795_615_387).unwrap());
-        let labels = labels(&commit, "20261125-2", stamp, Some("https://example.com/x"));
+        let labels = labels(&commit, false, Some("https://example.com/x"));
         let text: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
         assert_eq!(
             text,
@@ -155,8 +162,13 @@ mod tests {
                 "org.opencontainers.image.created=2026-11-25T14:03:07Z",
                 "org.opencontainers.image.revision=0123456789abcdef0123456789abcdef01234567",
                 "org.opencontainers.image.source=https://example.com/x",
-                "org.opencontainers.image.version=20261125-2",
+                "org.opencontainers.image.version=0123456",
             ]
+        );
+        assert_eq!(
+            labels(&commit, true, None)[VERSION],
+            "0123456-dirty",
+            "a dirty build says so"
         );
         assert_eq!(sha_tag(&commit, false), "0123456");
         assert_eq!(sha_tag(&commit, true), "0123456-dirty");

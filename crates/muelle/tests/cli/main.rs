@@ -5,6 +5,7 @@
 mod bases;
 mod common;
 mod completions;
+mod deploy;
 mod engine;
 mod errors;
 mod lab;

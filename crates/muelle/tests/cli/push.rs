@@ -1,5 +1,6 @@
 //! `muelle build`, `push` and `releases` against a real registry: the OCI
-//! labels, the date tag and its `-N`, the sha and `latest` tags, `--prune`,
+//! labels (from the commit, so one commit pushed twice is one digest), the
+//! date tag and its `-N`, the sha and `latest` tags, `--prune`,
 //! the refusal of a dirty prod push, the release log, `releases`
 //! checking the log against the registry, and the date tag after the
 //! highest one was deleted (never reused for prod, reused for dev). One
@@ -22,6 +23,15 @@ fn pushed(stdout: &str) -> (String, String, String) {
 fn docker_image_id(reference: &str) -> String {
     let output = Command::new("docker")
         .args(["image", "inspect", "--format", "{{.Id}}", reference])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Seconds since the epoch as RFC 3339 in UTC, as `date -u` says it.
+fn utc(seconds: &str) -> String {
+    let output = Command::new("date")
+        .args(["-u", "-d", &format!("@{seconds}"), "+%Y-%m-%dT%H:%M:%SZ"])
         .output()
         .unwrap();
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
@@ -56,6 +66,7 @@ fn build_push_dev_and_prod_log_and_list_releases() {
     };
     let sha = git(dir, &["rev-parse", "HEAD"]);
     let short = git(dir, &["rev-parse", "--short", "HEAD"]);
+    let commit_time = utc(&git(dir, &["log", "-1", "--format=%ct"]));
 
     // build: the local image carries the OCI labels.
     let built = muelle(&["build"]).success();
@@ -78,11 +89,9 @@ fn build_push_dev_and_prod_log_and_list_releases() {
         labels["org.opencontainers.image.source"],
         "https://example.com/hello"
     );
-    assert!(
-        labels["org.opencontainers.image.created"]
-            .as_str()
-            .unwrap()
-            .ends_with('Z')
+    assert_eq!(
+        labels["org.opencontainers.image.created"],
+        commit_time.as_str()
     );
 
     // dev: the date tag, the sha and latest, with the labels in the registry.
@@ -95,16 +104,15 @@ fn build_push_dev_and_prod_log_and_list_releases() {
     assert_eq!(registry.tags("team/dev_hello"), expected);
     let labels = registry.labels("team/dev_hello", &first_tag);
     assert_eq!(labels["org.opencontainers.image.revision"], sha.as_str());
-    assert_eq!(
-        labels["org.opencontainers.image.version"],
-        first_tag.as_str()
-    );
+    assert_eq!(labels["org.opencontainers.image.version"], short.as_str());
     assert_eq!(
         labels["org.opencontainers.image.source"],
         "https://example.com/hello"
     );
-    let created = labels["org.opencontainers.image.created"].as_str().unwrap();
-    assert!(created.len() == 20 && created.ends_with('Z'), "{created}");
+    assert_eq!(
+        labels["org.opencontainers.image.created"],
+        commit_time.as_str()
+    );
     assert_eq!(
         registry.manifest("team/dev_hello", "latest").1,
         first_digest
@@ -113,15 +121,18 @@ fn build_push_dev_and_prod_log_and_list_releases() {
         local_image_exists(&reference),
         "the pushed tag is kept without --prune"
     );
-    assert!(
-        !local_image_exists(&built_id),
-        "the push's build left the image it replaced dangling"
+    assert_eq!(
+        docker_image_id(&reference),
+        built_id,
+        "the push rebuilt what `muelle build` had built from the same commit"
     );
 
-    // dev again: -2, latest stays where it was, and --prune removes the local names.
+    // dev again: -2, the same image (one commit, one digest: nothing in it
+    // is the push's), latest stays, and --prune removes the local names.
     let (reference, second_tag, second_digest) =
         pushed(&muelle(&["push", "--env", "dev", "--no-latest", "--prune"]).success());
     assert_eq!(second_tag, format!("{first_tag}-2"));
+    assert_eq!(second_digest, first_digest, "one commit pushed twice");
     assert!(registry.tags("team/dev_hello").contains(&second_tag));
     assert_eq!(
         registry.manifest("team/dev_hello", &second_tag).1,
@@ -182,8 +193,10 @@ fn build_push_dev_and_prod_log_and_list_releases() {
         stderr.contains("the commit's subject (pass --message to give one)"),
         "{stderr}"
     );
-    let (_, second_prod_tag, _) = pushed(&String::from_utf8_lossy(&output.stdout));
+    let (_, second_prod_tag, second_prod_digest) =
+        pushed(&String::from_utf8_lossy(&output.stdout));
     assert_eq!(second_prod_tag, format!("{prod_tag}-2"));
+    assert_eq!(second_prod_digest, prod_digest, "one commit pushed twice");
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(
         text.starts_with(&first_line),
@@ -197,7 +210,7 @@ fn build_push_dev_and_prod_log_and_list_releases() {
             .contains("\"message\":\"hello: the first version\"")
     );
 
-    // releases: both present; after the first manifest is deleted, it is missing.
+    // releases: both present; after their manifest is deleted, both missing.
     let listed = muelle(&["releases"]).success();
     let rows: Vec<&str> = listed.lines().collect();
     assert_eq!(rows.len(), 3, "{listed}");
@@ -218,21 +231,21 @@ fn build_push_dev_and_prod_log_and_list_releases() {
     let listed = muelle(&["releases", "hello"]).success();
     let rows: Vec<&str> = listed.lines().collect();
     assert!(rows[1].contains(" missing "), "{listed}");
-    assert!(rows[2].contains(" present "), "{listed}");
+    assert!(rows[2].contains(" missing "), "{listed}");
     let unchecked = muelle(&["releases", "--no-check"]).success();
     assert_eq!(unchecked.matches(" unchecked ").count(), 2, "{unchecked}");
 
-    // The highest prod tag deleted as well, the registry has no tag of the
-    // day left; the next release still counts past the log.
-    let second_prod_digest = registry.manifest("team/hello", &second_prod_tag).1;
-    registry.delete("team/hello", &second_prod_digest);
+    // With the registry holding no tag of the day, the next release still
+    // counts past the log.
     assert!(registry.tags("team/hello").is_empty());
     let (_, third_prod_tag, _) =
         pushed(&muelle(&["push", "--env", "prod", "-m", "after a deletion"]).success());
     assert_eq!(third_prod_tag, format!("{prod_tag}-3"));
 
-    // dev keeps no log: once its highest tag is deleted, the next push gets it again.
+    // dev keeps no log: once its tags are deleted, the next push gets the
+    // first one again.
     registry.delete("team/dev_hello", &second_digest);
+    assert!(registry.tags("team/dev_hello").is_empty());
     let (_, dev_again, _) = pushed(&muelle(&["push", "--env", "dev"]).success());
-    assert_eq!(dev_again, second_tag);
+    assert_eq!(dev_again, first_tag);
 }

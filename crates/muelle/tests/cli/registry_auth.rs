@@ -117,7 +117,7 @@ fn unknown_environments_services_and_absent_registries_are_one_line_errors() {
 
     assert_eq!(
         muelle(&["push", "--env", "stage"]).failure(2),
-        "muelle: unknown environment `stage`: the manifest declares dev, prod"
+        "muelle: unknown environment `stage`: choose dev, prod (muelle.toml's [environments]) or lab (`muelle lab up`)"
     );
     assert_eq!(
         muelle(&["push", "--env", "dev", "helo"]).failure(2),

@@ -1,0 +1,102 @@
+//! `muelle deploy --env ENV [SERVICE…]`: the stack to the environment's
+//! swarm, each app image pinned by the digest its tag names in the
+//! environment's registry, under the stack's deploy lock, followed until
+//! it converged and checked; recorded in the deploy history.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::cli::DeployArgs;
+use crate::deploy::history::{Command, History};
+use crate::deploy::images::{self, Known, StackImages};
+use crate::deploy::report::{self, Rollout};
+use crate::deploy::seam::{self, FollowOptions};
+use crate::deploy::target::{self, Target};
+use crate::error::Result;
+use crate::release::git;
+use crate::release::log as release_log;
+use crate::release::version;
+
+use super::Ctx;
+
+/// Deploys, prints the report, and fails unless every service reached what was asked.
+pub async fn run(args: DeployArgs, ctx: &Ctx) -> Result<()> {
+    let project = ctx.project()?;
+    let target = target::resolve(&project, &args.environment).await?;
+    let stack = StackImages::read(&project, &target.stack_files)?;
+    let only = stack.select(&args.services)?;
+    let namespace = target::namespace(&project, ctx.selection.project_name.as_deref());
+    let commit = git::head(&project.root)?;
+    let dirty = !git::changes(&project.root, Path::new(release_log::RELATIVE_PATH))?.is_empty();
+    let head_tag = version::sha_tag(&commit, dirty);
+    let tag = args.tag.unwrap_or_else(|| head_tag.clone());
+    let docker = target::connect(&target).await?;
+
+    let (mut registry, _) = super::push::connect_registry(&target.destination())?;
+    let releases = release_log::read(&release_log::path(&project.root))?;
+    let history = History::of(&project.root, &target.name).read()?;
+    let known = Known {
+        releases: &releases,
+        history: &history,
+    };
+    let mut pinned = Vec::new();
+    for service in stack.variables.keys() {
+        let mut image = images::pin(&mut registry, &target, service, &tag).await?;
+        image.commit = if tag == head_tag {
+            Some(commit.sha.clone())
+        } else {
+            known.commit(&target, service, &tag)
+        };
+        pinned.push(image);
+    }
+    let mut plan = seam::plan_stack(
+        target.stack_files.clone(),
+        variables(&target, &stack, &pinned),
+        &namespace,
+    )?;
+    for image in &pinned {
+        if let Some(spec) = plan.services.get_mut(&image.service) {
+            image.label(spec);
+        }
+    }
+
+    let _lock = seam::lock(&docker, &namespace, &report::holder(&project, Command::Deploy)).await?;
+    let opts = FollowOptions {
+        timeout: args.follow.timeout,
+        detach: args.follow.detach,
+    };
+    let deployed = seam::deploy(&docker, &plan, &only, &opts, &ctx.progress).await?;
+    let services = pinned
+        .iter()
+        .filter(|p| only.is_empty() || only.contains(&p.service))
+        .map(|p| (p.service.clone(), p.deployed()))
+        .collect();
+    let rollout = Rollout {
+        project: &project,
+        target: &target,
+        stack: &namespace,
+        command: Command::Deploy,
+        services,
+        json: args.follow.json,
+        detach: args.follow.detach,
+    };
+    report::finish(rollout, &deployed)
+}
+
+/// The stack files' variables: this process's environment, then the
+/// environment's own (the manifest's or the lab's), then the pinned
+/// images, which nothing overrides.
+fn variables(
+    target: &Target,
+    stack: &StackImages,
+    pinned: &[images::Pinned],
+) -> BTreeMap<String, String> {
+    let mut variables: BTreeMap<String, String> = std::env::vars().collect();
+    variables.extend(target.variables.clone());
+    for image in pinned {
+        if let Some(name) = stack.variables.get(&image.service) {
+            variables.insert(name.clone(), image.image.clone());
+        }
+    }
+    variables
+}
