@@ -10,12 +10,13 @@ use crate::cli::DeployArgs;
 use crate::deploy::history::{Command, History};
 use crate::deploy::images::{self, Known, StackImages};
 use crate::deploy::report::{self, Rollout};
-use crate::deploy::seam::{self, FollowOptions};
 use crate::deploy::target::{self, Target};
 use crate::error::Result;
 use crate::release::git;
 use crate::release::log as release_log;
 use crate::release::version;
+use crate::stack::{self, StackSource};
+use crate::swarm::{self, FollowOptions};
 
 use super::Ctx;
 
@@ -49,23 +50,26 @@ pub async fn run(args: DeployArgs, ctx: &Ctx) -> Result<()> {
         };
         pinned.push(image);
     }
-    let mut plan = seam::plan_stack(
-        target.stack_files.clone(),
-        variables(&target, &stack, &pinned),
-        &namespace,
-    )?;
+    let source = StackSource {
+        files: target.stack_files.clone(),
+        variables: variables(&target, &stack, &pinned),
+    };
+    let mut plan = stack::plan(&stack::load(&source)?, &namespace)?;
     for image in &pinned {
         if let Some(spec) = plan.services.get_mut(&image.service) {
             image.label(spec);
         }
     }
 
-    let _lock = seam::lock(&docker, &namespace, &report::holder(&project, Command::Deploy)).await?;
+    let holder = report::holder(&project, Command::Deploy);
+    let lock = swarm::lock::acquire(&docker, &namespace, &holder, Command::Deploy.name()).await?;
     let opts = FollowOptions {
         timeout: args.follow.timeout,
         detach: args.follow.detach,
     };
-    let deployed = seam::deploy(&docker, &plan, &only, &opts, &ctx.progress).await?;
+    let deployed = swarm::deploy(&docker, &plan, &only, &opts, &ctx.progress).await;
+    lock.release().await?;
+    let deployed = deployed?;
     let services = pinned
         .iter()
         .filter(|p| only.is_empty() || only.contains(&p.service))

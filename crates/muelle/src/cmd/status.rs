@@ -9,6 +9,7 @@ use bollard::Docker;
 use serde::Serialize;
 
 use crate::cli::StatusArgs;
+use crate::deploy::target;
 use crate::error::{Error, Result};
 use crate::swarm::inventory::{self, Inventory, Warning};
 use crate::ui::{cluster, palette::Palette};
@@ -55,20 +56,16 @@ pub async fn run(args: StatusArgs, ctx: &Ctx) -> Result<()> {
     }
 }
 
-/// Connects to the manager of environment `env`.
-///
-/// For now this is the engine the process's environment selects
-/// (`DOCKER_HOST`, the Docker context), whatever `env` is: resolving an
-/// environment to its endpoint (`lab`, `[environments.<env>]`) comes with
-/// `cmd::target` and replaces this body.
-async fn connect_env(ctx: &Ctx, _env: &str) -> Result<Docker> {
-    ctx.docker().await
+/// Connects to the manager of environment `env` (`lab`, or one of the
+/// manifest's; `DOCKER_HOST` overrides its endpoint).
+async fn connect_env(ctx: &Ctx, env: &str) -> Result<Docker> {
+    let target = target::resolve(&ctx.project()?, env).await?;
+    target::connect(&target).await
 }
 
-/// The stack whose services are shown: the project's name, as `muelle
-/// deploy` names the stack.
+/// The stack whose services are shown, named as `muelle deploy` names it.
 fn stack_name(ctx: &Ctx) -> Result<String> {
-    Ok(ctx.project()?.name)
+    Ok(target::namespace(&ctx.project()?, ctx.selection.project_name.as_deref()))
 }
 
 /// Polls the cluster and prints it again whenever what is printed changed:

@@ -9,12 +9,12 @@ use crate::cli::{FollowArgs, UpdateArgs};
 use crate::deploy::history::{Command, Deployed, History};
 use crate::deploy::images::{self, Known, Pinned, StackImages};
 use crate::deploy::report::{self, Rollout};
-use crate::deploy::seam::{self, DeployReport, FollowOptions};
 use crate::deploy::target::{self, Target};
 use crate::error::Result;
 use crate::project::{self, Project};
 use crate::release::log as release_log;
 use crate::release::{git, version};
+use crate::swarm::{self, DeployReport, FollowOptions};
 
 use super::Ctx;
 
@@ -118,14 +118,14 @@ impl One {
     ) -> Result<()> {
         let docker = target::connect(&self.target).await?;
         let holder = report::holder(&self.project, command);
-        let _lock = seam::lock(&docker, &self.namespace, &holder).await?;
+        let lock = swarm::lock::acquire(&docker, &self.namespace, &holder, command.name()).await?;
         let opts = FollowOptions {
             timeout: follow.timeout,
             detach: follow.detach,
         };
         let rolled: Mutex<Option<Deployed>> = Mutex::new(None);
         let full_name = format!("{}_{}", self.namespace, self.service);
-        let service_report = seam::update_service(
+        let service_report = swarm::update_service(
             &docker,
             &full_name,
             |spec| {
@@ -139,7 +139,9 @@ impl One {
             &opts,
             &ctx.progress,
         )
-        .await?;
+        .await;
+        lock.release().await?;
+        let service_report = service_report?;
         let rolled = rolled.into_inner().unwrap_or_else(|e| e.into_inner());
         let rolled = rolled.or_else(|| pinned.map(Pinned::deployed));
         let rollout = Rollout {
@@ -154,9 +156,7 @@ impl One {
             json: follow.json,
             detach: follow.detach,
         };
-        let deployed = DeployReport {
-            services: vec![service_report],
-        };
+        let deployed = DeployReport::from(service_report);
         report::finish(rollout, &deployed)
     }
 }

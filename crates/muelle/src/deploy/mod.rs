@@ -1,12 +1,10 @@
 //! Deploying the stack to an environment: which environment and engine
 //! (`target`), the images pinned by digest (`images`), the history of what
-//! went out (`history`), and the few calls into the lab, the stack reader
-//! and Swarm that the commands make (`seam`).
+//! went out (`history`), and how a rollout ends (`report`).
 
 pub mod history;
 pub mod images;
 pub mod report;
-pub mod seam;
 pub mod target;
 
 pub use crate::error::deploy::Error;

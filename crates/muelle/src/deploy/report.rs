@@ -8,12 +8,12 @@ use serde::Serialize;
 
 use super::Error as DeployError;
 use super::history::{Command, Deployed, Entry, History, Outcome};
-use super::seam::{self, DeployReport, ServiceReport};
 use super::target::Target;
 use crate::error::Result;
 use crate::project::Project;
 use crate::release::git;
 use crate::release::version::Stamp;
+use crate::swarm::{DeployReport, Outcome as Rolled, ServiceReport};
 
 /// What the end of a rollout needs besides Swarm's report.
 pub struct Rollout<'a> {
@@ -62,7 +62,7 @@ pub fn summary(report: &DeployReport) -> String {
         .services
         .iter()
         .filter_map(|s| match &s.outcome {
-            seam::Outcome::Failed { state, message } => {
+            Rolled::Failed { state, message } => {
                 let serving = if s.serving.is_empty() {
                     "nothing".to_owned()
                 } else {

@@ -14,9 +14,6 @@ use crate::project::manifest::LAB;
 use crate::project::{self, Project};
 use crate::release::publish::Destination;
 
-/// The lab's name when `MUELLE_LAB` does not give another.
-pub const DEFAULT_LAB: &str = "muelle-lab";
-
 /// Everything a deploy to one environment needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -61,14 +58,6 @@ impl Target {
     }
 }
 
-/// The lab's name: `MUELLE_LAB`, else [`DEFAULT_LAB`].
-pub fn lab_name() -> String {
-    std::env::var("MUELLE_LAB")
-        .ok()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| DEFAULT_LAB.to_owned())
-}
-
 /// An environment of the manifest. `DOCKER_HOST` overrides its endpoint;
 /// without either, the Docker context or the local socket is used, as the
 /// docker CLI would. TLS for `tcp://` follows `DOCKER_TLS_VERIFY` and
@@ -107,7 +96,7 @@ pub fn declared(project: &Project, name: &str, docker: &DockerEnvironment) -> Re
 pub fn lab(project: &Project, found: Option<Lab>, name: &str) -> Result<Target> {
     let Some(lab) = found else {
         return Err(DeployError::NoLab {
-            name: (name != DEFAULT_LAB).then(|| name.to_owned()),
+            name: (name != crate::lab::DEFAULT_NAME).then(|| name.to_owned()),
         }
         .into());
     };
@@ -145,8 +134,12 @@ pub async fn resolve(project: &Project, name: &str) -> Result<Target> {
         return declared(project, name, &docker);
     }
     let host = engine::connect(&Endpoint::resolve(&docker)?).await?;
-    let lab_name = lab_name();
-    let found = super::seam::find_lab(&host, &lab_name).await?;
+    let lab_name = crate::lab::name_from_env();
+    let found = crate::lab::find(&host, &lab_name).await?.map(|info| Lab {
+        endpoint: info.endpoint,
+        registry: info.registry,
+        variables: info.variables,
+    });
     lab(project, found, &lab_name)
 }
 

@@ -129,12 +129,6 @@ pub enum Error {
         /// Why it does not parse.
         source: serde_json::Error,
     },
-    /// A part written on another branch is not in this build (until merged).
-    #[error("this muelle was built without {part}")]
-    NotBuiltIn {
-        /// The part.
-        part: &'static str,
-    },
     /// The truth check found the deploy did not reach what was asked.
     #[error("{command} of {stack} on {environment} FAILED: {summary}")]
     Failed {
@@ -162,7 +156,6 @@ impl Error {
             Error::Unreachable { .. }
                 | Error::History { .. }
                 | Error::Failed { .. }
-                | Error::NotBuiltIn { .. }
         )
     }
 }

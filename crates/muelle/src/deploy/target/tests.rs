@@ -118,7 +118,7 @@ fn the_lab_gives_its_engine_registry_and_variables_and_adds_the_lab_files() {
         registry: "127.0.0.1:41235".into(),
         variables: BTreeMap::from([("INGRESS_DOMAIN".to_owned(), "voting.lab.test".to_owned())]),
     };
-    let target = lab(&project, Some(found), DEFAULT_LAB).unwrap();
+    let target = lab(&project, Some(found), crate::lab::DEFAULT_NAME).unwrap();
     assert_eq!(target.name, "lab");
     assert_eq!(target.endpoint.to_string(), "tcp://127.0.0.1:41234");
     assert_eq!(target.image_name("vote"), "127.0.0.1:41235/vote");
@@ -130,7 +130,7 @@ fn the_lab_gives_its_engine_registry_and_variables_and_adds_the_lab_files() {
         ]
     );
     assert_eq!(target.variables["INGRESS_DOMAIN"], "voting.lab.test");
-    let err = lab(&project, None, DEFAULT_LAB).unwrap_err();
+    let err = lab(&project, None, crate::lab::DEFAULT_NAME).unwrap_err();
     assert_eq!(err.to_string(), "no lab is running: start one with `muelle lab up`");
     let err = lab(&project, None, "other-lab").unwrap_err();
     assert_eq!(
