@@ -5,6 +5,7 @@
 //! inspected, or left alone when Swarm already holds its spec.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use bollard::Docker;
 use bollard::models::{ConfigSpec, SecretSpec, Service, ServiceSpec};
@@ -87,10 +88,10 @@ async fn secrets(
         .collect();
     for spec in wanted {
         let name = spec.name.clone().unwrap_or_default();
-        if !ids.contains_key(&name) {
+        if let Entry::Vacant(slot) = ids.entry(name) {
             let id = api::create_secret(docker, spec.clone()).await?;
-            progress.say(&format!("created secret {name}"));
-            ids.insert(name, id);
+            progress.say(&format!("created secret {}", slot.key()));
+            slot.insert(id);
         }
     }
     Ok(ids)
