@@ -10,5 +10,6 @@ mod errors;
 mod push;
 mod registries;
 mod registry_auth;
+mod stack_swarm;
 mod voting;
 mod watch;
