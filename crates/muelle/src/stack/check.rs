@@ -82,13 +82,8 @@ fn check_service(file: &StackFile, at: &KeyPath, service: &Service) -> Result<()
             }
         }
     }
-    if let Some(hosts) = &service.extra_hosts {
-        for (host, ip) in hosts.pairs(&|_| None) {
-            let line = if ip.is_empty() { host } else { format!("{host}:{ip}") };
-            if !line.contains(':') {
-                return problem("extra_hosts", format!("{line:?} is not host:ip"));
-            }
-        }
+    if let Some(line) = service.extra_hosts.0.iter().find(|l| !l.contains(':')) {
+        return problem("extra_hosts", format!("{line:?} is not host:ip"));
     }
     if let Some(health) = &service.healthcheck {
         if health.disable.as_ref().is_some_and(|d| d.0) && health.test.is_some() {
@@ -125,7 +120,11 @@ fn check_deploy(at: &KeyPath, service: &Service) -> Result<(), Problem> {
         ));
     }
     if deploy.endpoint_mode == Some(EndpointMode::Dnsrr) {
-        if let Some(i) = service.ports.iter().position(|p| p.mode == PortMode::Ingress) {
+        if let Some(i) = service
+            .ports
+            .iter()
+            .position(|p| p.mode == PortMode::Ingress)
+        {
             return Err((
                 service_ports(&at).index(i),
                 "endpoint_mode dnsrr has no virtual IP for the routing mesh: publish with mode: host"

@@ -68,7 +68,10 @@ pub fn load(source: &StackSource) -> Result<StackFile, Error> {
         let path = KeyPath::from_serde(e.path());
         invalid_in(&documents, &path, e.into_inner().to_string())
     })?;
-    for (kind, objects) in [("secrets", &mut file.secrets), ("configs", &mut file.configs)] {
+    for (kind, objects) in [
+        ("secrets", &mut file.secrets),
+        ("configs", &mut file.configs),
+    ] {
         for (key, object) in objects.iter_mut() {
             object.data = contents.get(&(kind, key.clone())).cloned();
         }
@@ -193,7 +196,8 @@ impl Document {
                     }
                     Value::Mapping(long) => {
                         let is_bind = long.get("type").and_then(Value::as_str) == Some("bind");
-                        if let (true, Some(Value::String(source))) = (is_bind, long.get_mut("source"))
+                        if let (true, Some(Value::String(source))) =
+                            (is_bind, long.get_mut("source"))
                         {
                             *source = absolute(&folder, source);
                         }

@@ -73,7 +73,9 @@ impl fmt::Display for KeyPath {
 
 /// The line (from 1) of the deepest part of `path` written in `text`.
 pub fn line_of(text: &str, path: &KeyPath) -> Option<usize> {
-    (0..=path.0.len()).rev().find_map(|len| exact_line(text, &path.0[..len]))
+    (0..=path.0.len())
+        .rev()
+        .find_map(|len| exact_line(text, &path.0[..len]))
 }
 
 /// The message the probe stops the parser with once it stands on the key.

@@ -63,11 +63,15 @@ pub fn normalize(value: &mut Value, lookup: &dyn Fn(&str) -> Option<String>) {
 
 /// Merges `over` into `base`.
 pub fn merge(base: &mut Value, over: Value) {
-    let (Value::Mapping(base), Value::Mapping(over)) = (&mut *base, &over) else {
+    let Value::Mapping(over) = over else {
         *base = over;
         return;
     };
-    for (key, value) in over.clone() {
+    if !base.is_mapping() {
+        *base = Value::Mapping(Mapping::new());
+    }
+    let Value::Mapping(base) = base else { return };
+    for (key, value) in over {
         let slot = base.entry(key.clone()).or_insert(Value::Null);
         match (key.as_str(), slot, value) {
             (Some("services"), Value::Mapping(services), Value::Mapping(overrides)) => {
@@ -92,31 +96,24 @@ pub fn merge(base: &mut Value, over: Value) {
 const REPLACED: [&str; 2] = ["command", "entrypoint"];
 
 fn merge_service(base: &mut Value, over: Value) {
-    let (Value::Mapping(base), Value::Mapping(over)) = (&mut *base, &over) else {
+    let Value::Mapping(over) = over else {
         *base = over;
         return;
     };
-    for (key, value) in over.clone() {
+    if !base.is_mapping() {
+        *base = Value::Mapping(Mapping::new());
+    }
+    let Value::Mapping(base) = base else { return };
+    for (key, value) in over {
         let name = key.as_str().unwrap_or_default().to_owned();
         let slot = base.entry(key).or_insert(Value::Null);
-        let identity: Option<fn(&Value) -> Option<String>> = match name.as_str() {
-            "secrets" | "configs" => Some(|v| parse::<FileReference>(v).map(|r| r.source)),
-            "volumes" => Some(|v| parse::<ServiceVolume>(v).map(|v| v.target)),
-            "ports" => Some(|v| {
-                parse::<Port>(v).map(|p| match p.published {
-                    Some(published) => format!("{published}/{:?}", p.protocol),
-                    None => format!("target {}/{:?}", p.target, p.protocol),
-                })
-            }),
-            _ => None,
-        };
-        match (identity, &mut *slot, value) {
-            (Some(identity), Value::Sequence(entries), Value::Sequence(overrides)) => {
+        match (IDENTIFIED.contains(&name.as_str()), &mut *slot, value) {
+            (true, Value::Sequence(entries), Value::Sequence(overrides)) => {
                 for entry in overrides {
-                    let id = identity(&entry);
+                    let id = identity(&name, &entry);
                     match entries
                         .iter_mut()
-                        .find(|e| id.is_some() && identity(e) == id)
+                        .find(|e| id.is_some() && identity(&name, e) == id)
                     {
                         Some(existing) => *existing = entry,
                         None => entries.push(entry),
@@ -126,6 +123,22 @@ fn merge_service(base: &mut Value, over: Value) {
             (_, slot, value) if REPLACED.contains(&name.as_str()) => *slot = value,
             (_, slot, value) => merge_deep(slot, value),
         }
+    }
+}
+
+/// Lists of a service whose entries have an identity.
+const IDENTIFIED: [&str; 4] = ["secrets", "configs", "volumes", "ports"];
+
+/// The identity of an entry of the list `list` of a service.
+fn identity(list: &str, entry: &Value) -> Option<String> {
+    match list {
+        "secrets" | "configs" => parse::<FileReference>(entry).map(|r| r.source),
+        "volumes" => parse::<ServiceVolume>(entry).map(|v| v.target),
+        "ports" => parse::<Port>(entry).map(|p| match p.published {
+            Some(published) => format!("{published}/{:?}", p.protocol),
+            None => format!("target {}/{:?}", p.target, p.protocol),
+        }),
+        _ => None,
     }
 }
 

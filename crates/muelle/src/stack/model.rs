@@ -147,7 +147,8 @@ pub struct Service {
     /// Container labels (service labels are under `deploy.labels`).
     pub labels: Option<ListOrDict>,
     /// `host:ip` lines for `/etc/hosts`.
-    pub extra_hosts: Option<ListOrDict>,
+    #[serde(default)]
+    pub extra_hosts: ExtraHosts,
     /// Runs an init process as PID 1.
     pub init: Option<Flag>,
     /// The root file system is read-only.

@@ -113,10 +113,16 @@ fn networks(scope: &Scope, file: &StackFile) -> Vec<NetworkCreateRequest> {
             if network.external.as_ref().is_some_and(|e| e.0) {
                 return None;
             }
-            let flag = |f: &Option<super::model::scalar::Flag>| f.as_ref().filter(|f| f.0).map(|_| true);
+            let flag =
+                |f: &Option<super::model::scalar::Flag>| f.as_ref().filter(|f| f.0).map(|_| true);
             Some(NetworkCreateRequest {
                 name: network.name.clone().unwrap_or_else(|| scope.name(&key)),
-                driver: Some(network.driver.clone().unwrap_or_else(|| DEFAULT_DRIVER.into())),
+                driver: Some(
+                    network
+                        .driver
+                        .clone()
+                        .unwrap_or_else(|| DEFAULT_DRIVER.into()),
+                ),
                 attachable: flag(&network.attachable),
                 internal: flag(&network.internal),
                 options: non_empty(network.driver_opts.clone().into_iter().collect()),

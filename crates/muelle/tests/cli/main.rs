@@ -12,6 +12,7 @@ mod lab;
 mod push;
 mod registries;
 mod registry_auth;
+mod stack_swarm;
 mod status;
 mod voting;
 mod watch;

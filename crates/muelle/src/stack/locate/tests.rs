@@ -33,7 +33,10 @@ fn indexes_and_keys_below_them_are_found() {
     let ports = KeyPath::of(&["services", "vote", "ports"]);
     assert_eq!(line_of(TEXT, &ports.index(0)), Some(8));
     assert_eq!(line_of(TEXT, &ports.index(1).key("mode")), Some(10));
-    assert_eq!(ports.index(1).key("mode").to_string(), "services.vote.ports[1].mode");
+    assert_eq!(
+        ports.index(1).key("mode").to_string(),
+        "services.vote.ports[1].mode"
+    );
 }
 
 #[test]

@@ -4,7 +4,9 @@ use super::*;
 
 fn tree(yaml: &str) -> Value {
     let mut value: Value = serde_yaml_ng::from_str(yaml).unwrap();
-    normalize(&mut value, &|name| (name == "FROM_ENV").then(|| "yes".into()));
+    normalize(&mut value, &|name| {
+        (name == "FROM_ENV").then(|| "yes".into())
+    });
     value
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 
 use super::StringOrList;
@@ -74,10 +75,12 @@ impl ShortOrLong for Port {
                 port.host_ip
             ));
         }
-        let protocol = Protocol::deserialize(serde::de::value::StrDeserializer::<
-            serde::de::value::Error,
-        >::new(&port.protocol))
-        .map_err(|_| format!("port {text:?}: {:?} is not tcp, udp or sctp", port.protocol))?;
+        let protocol = match port.protocol.as_str() {
+            "tcp" => Protocol::Tcp,
+            "udp" => Protocol::Udp,
+            "sctp" => Protocol::Sctp,
+            other => return Err(format!("port {text:?}: {other:?} is not tcp, udp or sctp")),
+        };
         Ok(Port {
             target: port.container_port,
             published: port.host_port,
@@ -141,7 +144,9 @@ pub struct LongVolume {
     volume: Option<VolumeOptions>,
     bind: Option<BindOptions>,
     tmpfs: Option<TmpfsOptions>,
-    consistency: Option<String>,
+    /// Docker Desktop's; accepted and ignored, as Swarm does.
+    #[serde(rename = "consistency")]
+    _consistency: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -154,7 +159,9 @@ struct VolumeOptions {
 #[serde(deny_unknown_fields)]
 struct BindOptions {
     propagation: Option<String>,
-    create_host_path: Option<Flag>,
+    /// Swarm never creates a missing host path; accepted and ignored.
+    #[serde(rename = "create_host_path")]
+    _create_host_path: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -165,7 +172,9 @@ struct TmpfsOptions {
 }
 
 /// Propagations a bind mount may have, as the Engine API names them.
-const PROPAGATIONS: [&str; 6] = ["private", "rprivate", "shared", "rshared", "slave", "rslave"];
+const PROPAGATIONS: [&str; 6] = [
+    "private", "rprivate", "shared", "rshared", "slave", "rslave",
+];
 
 impl ServiceVolume {
     /// Whether a short-syntax source names a path of the node, not a volume.
@@ -214,7 +223,6 @@ impl ShortOrLong for ServiceVolume {
     }
 
     fn long(long: LongVolume) -> Result<ServiceVolume, String> {
-        let _ = (long.consistency, long.bind.as_ref().map(|b| &b.create_host_path));
         let wrong = |options: &str| {
             Err(format!(
                 "{options} options do not go with type {:?}",
@@ -252,8 +260,16 @@ impl ShortOrLong for ServiceVolume {
             read_only: long.read_only.is_some_and(|f| f.0),
             nocopy: long.volume.and_then(|v| v.nocopy).is_some_and(|f| f.0),
             propagation,
-            tmpfs_size: long.tmpfs.as_ref().and_then(|t| t.size.as_ref()).map(|s| s.0),
-            tmpfs_mode: long.tmpfs.as_ref().and_then(|t| t.mode.as_ref()).map(|m| m.0),
+            tmpfs_size: long
+                .tmpfs
+                .as_ref()
+                .and_then(|t| t.size.as_ref())
+                .map(|s| s.0),
+            tmpfs_mode: long
+                .tmpfs
+                .as_ref()
+                .and_then(|t| t.mode.as_ref())
+                .map(|m| m.0),
         })
     }
 }
@@ -362,6 +378,28 @@ macro_rules! written_either_way {
 }
 
 written_either_way!(Port, ServiceVolume, FileReference, Ulimit);
+
+/// `extra_hosts`: `host:ip` lines (or `host=ip`), or a mapping of host to ip.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtraHosts(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for ExtraHosts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Lines(Vec<String>),
+            Map(BTreeMap<String, Text>),
+        }
+        Ok(ExtraHosts(match Written::deserialize(d)? {
+            Written::Lines(lines) => lines.into_iter().map(|l| l.replacen('=', ":", 1)).collect(),
+            Written::Map(map) => map
+                .into_iter()
+                .map(|(host, ip)| format!("{host}:{}", ip.0))
+                .collect(),
+        }))
+    }
+}
 
 /// `healthcheck:`.
 #[derive(Debug, Clone, Default, Deserialize)]

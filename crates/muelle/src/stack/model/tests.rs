@@ -29,8 +29,16 @@ fn ports_in_both_syntaxes() {
     );
     let err = service("ports:\n  - { target: 80, mode: hots }\n").unwrap_err();
     assert!(err.contains("unknown variant `hots`"), "{err}");
-    assert!(service("ports:\n  - \"127.0.0.1:80:80\"\n").unwrap_err().contains("drop"));
-    assert!(service("ports:\n  - { target: 70000 }\n").unwrap_err().contains("not a port"));
+    assert!(
+        service("ports:\n  - \"127.0.0.1:80:80\"\n")
+            .unwrap_err()
+            .contains("drop")
+    );
+    assert!(
+        service("ports:\n  - { target: 70000 }\n")
+            .unwrap_err()
+            .contains("not a port")
+    );
 }
 
 #[test]
@@ -39,7 +47,11 @@ fn volumes_in_both_syntaxes() {
         "volumes:\n  - db-data:/data\n  - ./conf:/etc/conf:ro\n  - /cache\n  - { type: tmpfs, target: /tmp, tmpfs: { size: 64M } }\n",
     )
     .unwrap();
-    let kinds: Vec<_> = s.volumes.iter().map(|v| (v.kind, v.source.as_deref(), v.read_only)).collect();
+    let kinds: Vec<_> = s
+        .volumes
+        .iter()
+        .map(|v| (v.kind, v.source.as_deref(), v.read_only))
+        .collect();
     assert_eq!(
         kinds,
         [
@@ -52,7 +64,11 @@ fn volumes_in_both_syntaxes() {
     assert_eq!(s.volumes[3].tmpfs_size, Some(64 << 20));
     let err = service("volumes:\n  - { type: bind, target: /x }\n").unwrap_err();
     assert!(err.contains("needs a source"), "{err}");
-    assert!(service("volumes:\n  - a:/b:rx\n").unwrap_err().contains("unknown option"));
+    assert!(
+        service("volumes:\n  - a:/b:rx\n")
+            .unwrap_err()
+            .contains("unknown option")
+    );
 }
 
 #[test]
@@ -64,9 +80,16 @@ fn secret_references_in_both_syntaxes() {
     assert_eq!(s.secrets[0].source, "db_password");
     assert_eq!(s.secrets[0].target, None);
     let long = &s.secrets[1];
-    assert_eq!((long.uid.as_deref(), long.gid.as_deref()), (Some("0"), Some("70")));
+    assert_eq!(
+        (long.uid.as_deref(), long.gid.as_deref()),
+        (Some("0"), Some("70"))
+    );
     assert_eq!(long.mode, Some(0o400));
-    assert!(service("secrets:\n  - { source: a, owner: b }\n").unwrap_err().contains("owner"));
+    assert!(
+        service("secrets:\n  - { source: a, owner: b }\n")
+            .unwrap_err()
+            .contains("owner")
+    );
 }
 
 #[test]
@@ -100,14 +123,35 @@ fn bad_values_are_errors_naming_them() {
         ("replicas: two\n", "\"two\" is not a whole number"),
         ("endpoint_mode: dns\n", "unknown variant `dns`"),
         ("mode: everywhere\n", "unknown variant `everywhere`"),
-        ("update_config: { failure_action: stop }\n", "unknown variant `stop`"),
-        ("update_config: { order: first }\n", "unknown variant `first`"),
+        (
+            "update_config: { failure_action: stop }\n",
+            "unknown variant `stop`",
+        ),
+        (
+            "update_config: { order: first }\n",
+            "unknown variant `first`",
+        ),
         ("update_config: { delay: 5 }\n", "\"5\" lacks a unit"),
-        ("restart_policy: { condition: always }\n", "unknown variant `always`"),
-        ("resources: { limits: { memory: lots } }\n", "\"lots\" is not a size"),
-        ("resources: { limits: { memory: 5X } }\n", "\"5X\" is not a size"),
-        ("resources: { limits: { cpus: half } }\n", "not a number of CPUs"),
-        ("placement: { constraint: [] }\n", "unknown field `constraint`"),
+        (
+            "restart_policy: { condition: always }\n",
+            "unknown variant `always`",
+        ),
+        (
+            "resources: { limits: { memory: lots } }\n",
+            "\"lots\" is not a size",
+        ),
+        (
+            "resources: { limits: { memory: 5X } }\n",
+            "\"5X\" is not a size",
+        ),
+        (
+            "resources: { limits: { cpus: half } }\n",
+            "not a number of CPUs",
+        ),
+        (
+            "placement: { constraint: [] }\n",
+            "unknown field `constraint`",
+        ),
     ] {
         let err = deploy(yaml);
         assert!(err.contains(wanted), "{yaml}: {err}");

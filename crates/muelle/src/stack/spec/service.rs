@@ -53,7 +53,12 @@ pub fn spec(scope: &Scope, file: &StackFile, name: &str, service: &Service) -> S
             networks: Some(networks(scope, file, name, service)),
             log_driver: service.logging.as_ref().map(|l| TaskSpecLogDriver {
                 name: l.driver.clone(),
-                options: non_empty(l.options.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect()),
+                options: non_empty(
+                    l.options
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.0.clone()))
+                        .collect(),
+                ),
             }),
             ..TaskSpec::default()
         }),
@@ -76,23 +81,32 @@ pub fn spec(scope: &Scope, file: &StackFile, name: &str, service: &Service) -> S
     }
 }
 
-fn container(scope: &Scope, file: &StackFile, service: &Service, image: String) -> TaskSpecContainerSpec {
+fn container(
+    scope: &Scope,
+    file: &StackFile,
+    service: &Service,
+    image: String,
+) -> TaskSpecContainerSpec {
     let words = |w: &Option<StringOrList>| w.as_ref().and_then(|w| w.words().ok());
     let mut env: Vec<String> = service
         .environment
         .as_ref()
-        .map(|e| e.pairs(&|_| None).into_iter().map(|(k, v)| format!("{k}={v}")).collect())
+        .map(|e| {
+            e.pairs(&|_| None)
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect()
+        })
         .unwrap_or_default();
     env.sort();
+    // Swarm's notation is that of /etc/hosts: the address first.
     let hosts: Vec<String> = service
         .extra_hosts
-        .as_ref()
-        .map(|h| h.pairs(&|_| None))
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(host, ip)| {
-            let line = if ip.is_empty() { host } else { format!("{host}:{ip}") };
-            line.split_once(':').map(|(host, ip)| format!("{ip} {host}"))
+        .0
+        .iter()
+        .filter_map(|line| {
+            line.split_once(':')
+                .map(|(host, ip)| format!("{ip} {host}"))
         })
         .collect();
     let mut secrets: Vec<TaskSpecContainerSpecSecrets> = service
@@ -101,7 +115,12 @@ fn container(scope: &Scope, file: &StackFile, service: &Service, image: String) 
         .map(|r| {
             let (name, target, uid, gid, mode) = reference(scope, file, r, true);
             TaskSpecContainerSpecSecrets {
-                file: Some(TaskSpecContainerSpecFile { name: Some(target), uid, gid, mode }),
+                file: Some(TaskSpecContainerSpecFile {
+                    name: Some(target),
+                    uid,
+                    gid,
+                    mode,
+                }),
                 secret_name: Some(name),
                 ..TaskSpecContainerSpecSecrets::default()
             }
@@ -114,7 +133,12 @@ fn container(scope: &Scope, file: &StackFile, service: &Service, image: String) 
         .map(|r| {
             let (name, target, uid, gid, mode) = reference(scope, file, r, false);
             TaskSpecContainerSpecConfigs {
-                file: Some(TaskSpecContainerSpecFile1 { name: Some(target), uid, gid, mode }),
+                file: Some(TaskSpecContainerSpecFile1 {
+                    name: Some(target),
+                    uid,
+                    gid,
+                    mode,
+                }),
                 config_name: Some(name),
                 ..TaskSpecContainerSpecConfigs::default()
             }
@@ -132,8 +156,14 @@ fn container(scope: &Scope, file: &StackFile, service: &Service, image: String) 
         dir: service.working_dir.clone(),
         user: service.user.clone(),
         read_only: flag(service.read_only.as_ref().map(|f| f.0)),
-        mounts: Some(service.volumes.iter().map(|v| mount(scope, file, v)).collect::<Vec<_>>())
-            .filter(|m| !m.is_empty()),
+        mounts: Some(
+            service
+                .volumes
+                .iter()
+                .map(|v| mount(scope, file, v))
+                .collect::<Vec<_>>(),
+        )
+        .filter(|m| !m.is_empty()),
         stop_signal: service.stop_signal.clone(),
         stop_grace_period: service.stop_grace_period.as_ref().map(|n| n.0),
         health_check: service.healthcheck.as_ref().map(health),
@@ -177,7 +207,10 @@ fn reference(
         .unwrap_or_else(|| scope.name(&reference.source));
     (
         name,
-        reference.target.clone().unwrap_or_else(|| reference.source.clone()),
+        reference
+            .target
+            .clone()
+            .unwrap_or_else(|| reference.source.clone()),
         Some(reference.uid.clone().unwrap_or_else(|| "0".into())),
         Some(reference.gid.clone().unwrap_or_else(|| "0".into())),
         Some(reference.mode.unwrap_or(DEFAULT_FILE_MODE)),
@@ -204,12 +237,13 @@ fn mount(scope: &Scope, file: &StackFile, volume: &ServiceVolume) -> Mount {
                 (None, true) => key.clone(),
                 (None, false) => scope.name(key),
             });
-            let driver = (declared.driver.is_some() || !declared.driver_opts.is_empty()).then(|| {
-                MountVolumeOptionsDriverConfig {
-                    name: declared.driver.clone(),
-                    options: non_empty(declared.driver_opts.clone().into_iter().collect()),
-                }
-            });
+            let driver =
+                (declared.driver.is_some() || !declared.driver_opts.is_empty()).then(|| {
+                    MountVolumeOptionsDriverConfig {
+                        name: declared.driver.clone(),
+                        options: non_empty(declared.driver_opts.clone().into_iter().collect()),
+                    }
+                });
             mount.volume_options = Some(MountVolumeOptions {
                 no_copy: volume.nocopy.then_some(true),
                 labels: (!external).then(|| scope.labels(declared.labels.as_ref())),
@@ -328,17 +362,28 @@ fn placement(deploy: &Deploy) -> Option<TaskSpecPlacement> {
                 })
                 .collect()
         }),
-        max_replicas: placement.max_replicas_per_node.as_ref().map(|m| to_i64(m.0)),
+        max_replicas: placement
+            .max_replicas_per_node
+            .as_ref()
+            .map(|m| to_i64(m.0)),
         ..TaskSpecPlacement::default()
     })
 }
 
-fn networks(scope: &Scope, file: &StackFile, name: &str, service: &Service) -> Vec<NetworkAttachmentConfig> {
+fn networks(
+    scope: &Scope,
+    file: &StackFile,
+    name: &str,
+    service: &Service,
+) -> Vec<NetworkAttachmentConfig> {
     let mut attachments: Vec<NetworkAttachmentConfig> = network_names(service)
         .into_iter()
         .map(|key| {
             let declared = file.networks.get(&key).cloned().unwrap_or_default();
-            let target = match (&declared.name, declared.external.as_ref().is_some_and(|e| e.0)) {
+            let target = match (
+                &declared.name,
+                declared.external.as_ref().is_some_and(|e| e.0),
+            ) {
                 (Some(name), _) => name.clone(),
                 (None, true) => key.clone(),
                 (None, false) => scope.name(&key),
@@ -382,7 +427,13 @@ fn endpoint(service: &Service, deploy: &Deploy) -> EndpointSpec {
             ..EndpointPortConfig::default()
         })
         .collect();
-    ports.sort_by_key(|p| (p.published_port, p.target_port, p.protocol.map(|p| p.to_string())));
+    ports.sort_by_key(|p| {
+        (
+            p.published_port,
+            p.target_port,
+            p.protocol.as_ref().map(ToString::to_string),
+        )
+    });
     EndpointSpec {
         mode: deploy.endpoint_mode.map(|m| match m {
             EndpointMode::Vip => EndpointSpecModeEnum::VIP,

@@ -1,0 +1,211 @@
+//! The plan of the project's own stack, given to a real Swarm: one
+//! docker-in-docker node (`muelle/node:bookworm`, built by `muelle bases`)
+//! made a single-node swarm, then every network, secret, config and service
+//! of the plan created through the Engine API. Swarm validates a spec when
+//! it is created, so this proves it accepts what `stack::plan` builds. The
+//! services run no tasks (replicas 0): their images are not there to pull,
+//! and nothing may be pulled from outside.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Duration;
+
+use bollard::models::ServiceSpecModeReplicated;
+use muelle::engine::endpoint::{Endpoint, connect};
+use muelle::stack::{StackSource, load, plan};
+
+use crate::common::{Cleanup, PID_LABEL, TEST_LABEL, eventually, project_name, repo, run_id};
+
+const NODE_IMAGE: &str = "muelle/node:bookworm";
+
+/// Runs docker with `args`, returning stdout when it succeeds.
+fn docker(args: &[&str]) -> Option<String> {
+    let output = Command::new("docker").args(args).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// Starts a node container labelled for `Cleanup`, returning its name and
+/// the host port of its engine.
+fn start_node(project: &str) -> (String, u16) {
+    let node = format!("{project}-node");
+    let labels = [
+        format!("com.docker.compose.project={project}"),
+        format!("{TEST_LABEL}={}", run_id()),
+        format!("{PID_LABEL}={}", std::process::id()),
+    ];
+    let mut volume = vec!["volume", "create"];
+    for label in &labels {
+        volume.extend(["--label", label]);
+    }
+    let volume_name = format!("{node}-docker");
+    volume.push(&volume_name);
+    docker(&volume).expect("create the node's volume");
+    let mount = format!("{volume_name}:/var/lib/docker");
+    let env = format!("NODE_NAME={node}");
+    let mut run = vec![
+        "run",
+        "-d",
+        "--name",
+        &node,
+        "--hostname",
+        &node,
+        "-e",
+        &env,
+        "-e",
+        "DOCKERD_TCP=0.0.0.0:2375",
+        "-p",
+        "127.0.0.1::2375",
+        "--cap-add",
+        "ALL",
+        "--cap-drop",
+        "SYS_RESOURCE",
+        "--security-opt",
+        "seccomp=unconfined",
+        "--security-opt",
+        "apparmor=unconfined",
+        "--security-opt",
+        "systempaths=unconfined",
+        "--device-cgroup-rule",
+        "a *:* rwm",
+        "--tmpfs",
+        "/run",
+        "-v",
+        "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+        "-v",
+        &mount,
+    ];
+    for label in &labels {
+        run.extend(["--label", label]);
+    }
+    run.push(NODE_IMAGE);
+    docker(&run).expect("start the node");
+    let port = docker(&["port", &node, "2375/tcp"])
+        .and_then(|p| p.lines().next()?.rsplit(':').next()?.parse().ok())
+        .expect("the node's published engine port");
+    eventually("the node's engine", Duration::from_secs(60), || {
+        docker(&["exec", &node, "docker", "version"])
+    });
+    docker(&[
+        "exec",
+        &node,
+        "docker",
+        "swarm",
+        "init",
+        "--advertise-addr",
+        "eth0",
+    ])
+    .expect("docker swarm init");
+    (node, port)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swarm_accepts_the_planned_stack() {
+    if docker(&["image", "inspect", NODE_IMAGE]).is_none() {
+        panic!("{NODE_IMAGE} is missing: build it with `muelle bases`");
+    }
+    let project = project_name("stack");
+    let _cleanup = Cleanup::new(&project);
+    let (_node, port) = start_node(&project);
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("db_password"), "swarm test password").unwrap();
+    std::fs::write(dir.path().join("ca.pem"), "a CA").unwrap();
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let mut variables: BTreeMap<String, String> = [
+        ("INGRESS_DOMAIN", "voting.lab.test"),
+        ("LAB_PEBBLE_IP", "10.99.0.5"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    for image in ["VOTE", "RESULT", "WORKER", "CADDY", "REDIS", "POSTGRES"] {
+        let name = image.to_lowercase();
+        variables.insert(
+            format!("{image}_IMAGE"),
+            format!("127.0.0.1:5000/{name}@{digest}"),
+        );
+    }
+    variables.insert(
+        "DB_PASSWORD_FILE".into(),
+        dir.path().join("db_password").display().to_string(),
+    );
+    variables.insert(
+        "ACME_CA_FILE".into(),
+        dir.path().join("ca.pem").display().to_string(),
+    );
+    let source = StackSource {
+        files: vec![
+            repo().join("deploy/stack.yaml"),
+            repo().join("deploy/stack.lab.yaml"),
+        ],
+        variables,
+    };
+    let stack = load(&source).unwrap();
+    let plan = plan(&stack, &project).unwrap();
+
+    let endpoint = Endpoint::parse(&format!("tcp://127.0.0.1:{port}"), None).unwrap();
+    let docker = connect(&endpoint).await.unwrap();
+    for network in &plan.networks {
+        docker
+            .create_network(network.clone())
+            .await
+            .unwrap_or_else(|e| panic!("network {}: {e}", network.name));
+    }
+    let mut ids = BTreeMap::new();
+    for secret in &plan.secrets {
+        let id = docker
+            .create_secret(secret.clone())
+            .await
+            .expect("secret accepted")
+            .id;
+        ids.insert(secret.name.clone().unwrap(), id);
+    }
+    for config in &plan.configs {
+        let id = docker
+            .create_config(config.clone())
+            .await
+            .expect("config accepted")
+            .id;
+        ids.insert(config.name.clone().unwrap(), id);
+    }
+    for (name, spec) in &plan.services {
+        let mut spec = spec.clone();
+        spec.mode.as_mut().unwrap().replicated =
+            Some(ServiceSpecModeReplicated { replicas: Some(0) });
+        let container = spec
+            .task_template
+            .as_mut()
+            .unwrap()
+            .container_spec
+            .as_mut()
+            .unwrap();
+        for secret in container.secrets.iter_mut().flatten() {
+            secret.secret_id = Some(ids[secret.secret_name.as_ref().unwrap()].clone());
+        }
+        for config in container.configs.iter_mut().flatten() {
+            config.config_id = Some(ids[config.config_name.as_ref().unwrap()].clone());
+        }
+        docker
+            .create_service(spec.clone(), None)
+            .await
+            .unwrap_or_else(|e| panic!("service {name}: {e}"));
+        let stored = docker
+            .inspect_service(spec.name.as_ref().unwrap(), None)
+            .await
+            .unwrap()
+            .spec
+            .unwrap();
+        // What Swarm stored is what was asked, in the parts a deploy relies on.
+        assert_eq!(stored.update_config, spec.update_config, "{name}");
+        assert_eq!(stored.rollback_config, spec.rollback_config, "{name}");
+        assert_eq!(stored.endpoint_spec, spec.endpoint_spec, "{name}");
+        assert_eq!(stored.labels, spec.labels, "{name}");
+        let task = |s: &bollard::models::ServiceSpec| s.task_template.clone().unwrap();
+        assert_eq!(task(&stored).placement, task(&spec).placement, "{name}");
+        assert_eq!(task(&stored).resources, task(&spec).resources, "{name}");
+        assert_eq!(task(&stored).networks, task(&spec).networks, "{name}");
+    }
+}
