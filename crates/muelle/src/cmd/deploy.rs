@@ -60,7 +60,12 @@ pub async fn run(args: DeployArgs, ctx: &Ctx) -> Result<()> {
         }
     }
 
-    let _lock = seam::lock(&docker, &namespace, &report::holder(&project, Command::Deploy)).await?;
+    let _lock = seam::lock(
+        &docker,
+        &namespace,
+        &report::holder(&project, Command::Deploy),
+    )
+    .await?;
     let opts = FollowOptions {
         timeout: args.follow.timeout,
         detach: args.follow.detach,
