@@ -275,7 +275,7 @@ pub struct DeployArgs {
 
 /// `muelle update`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("version").required(true).args(["tag", "digest", "force"]))]
+#[command(group = clap::ArgGroup::new("rollout").required(true).args(["tag", "digest", "force"]))]
 pub struct UpdateArgs {
     /// The service of the stack.
     pub service: String,

@@ -9,8 +9,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use crate::cli::PushArgs;
-use crate::error::{Error, Refusal, Result};
 use crate::deploy::target;
+use crate::error::{Error, Refusal, Result};
 use crate::registry::Registry;
 use crate::registry::credentials;
 use crate::release::git::{self, Commit};

@@ -132,8 +132,7 @@ impl One {
                 if let Some(image) = pinned {
                     image.apply(spec);
                 }
-                *rolled.lock().unwrap_or_else(|e| e.into_inner()) =
-                    Some(images::deployed_in(spec));
+                *rolled.lock().unwrap_or_else(|e| e.into_inner()) = Some(images::deployed_in(spec));
             },
             force,
             &opts,

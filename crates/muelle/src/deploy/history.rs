@@ -120,22 +120,14 @@ impl History {
     }
 }
 
-/// The succeeded entries that rolled `service` out, newest first, with its image.
-fn succeeded<'a>(
-    entries: &'a [Entry],
-    service: &'a str,
-) -> impl Iterator<Item = (&'a Entry, &'a Deployed)> + 'a {
-    entries
-        .iter()
-        .rev()
-        .filter(|e| e.outcome == Outcome::Succeeded)
-        .filter_map(move |e| e.services.get(service).map(|d| (e, d)))
-}
-
 /// The version before the one deployed now: the newest succeeded entry for
 /// `service` whose digest differs from the newest succeeded one's.
 pub fn previous<'a>(entries: &'a [Entry], service: &str) -> Option<(&'a Entry, &'a Deployed)> {
-    let mut found = succeeded(entries, service);
+    let mut found = entries
+        .iter()
+        .rev()
+        .filter(|e| e.outcome == Outcome::Succeeded)
+        .filter_map(|e| e.services.get(service).map(|d| (e, d)));
     let (_, current) = found.next()?;
     found.find(|(_, d)| d.digest != current.digest)
 }

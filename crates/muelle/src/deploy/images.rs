@@ -230,10 +230,7 @@ impl StackImages {
                         path: path.clone(),
                         service: service.clone(),
                         image: image.clone(),
-                        suggested: format!(
-                            "{}_IMAGE",
-                            service.to_uppercase().replace('-', "_")
-                        ),
+                        suggested: format!("{}_IMAGE", service.to_uppercase().replace('-', "_")),
                     }
                     .into());
                 }

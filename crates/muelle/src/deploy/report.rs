@@ -126,7 +126,10 @@ pub fn finish(rollout: Rollout<'_>, report: &DeployReport) -> Result<()> {
             services: &report.services,
         };
         // Strings, numbers and enums of them always serialize.
-        println!("{}", serde_json::to_string_pretty(&printed).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&printed).unwrap_or_default()
+        );
     } else {
         print!("{report}");
         println!(

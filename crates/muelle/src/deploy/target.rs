@@ -73,9 +73,9 @@ pub fn declared(project: &Project, name: &str, docker: &DockerEnvironment) -> Re
     };
     let endpoint = match (&docker.host, env.endpoint()) {
         (None, Some(endpoint)) => {
-            let tls = docker
-                .tls_verify
-                .then(|| TlsFiles::in_dir(docker.cert_path.as_deref().unwrap_or(&docker.config_dir)));
+            let tls = docker.tls_verify.then(|| {
+                TlsFiles::in_dir(docker.cert_path.as_deref().unwrap_or(&docker.config_dir))
+            });
             Endpoint::parse(endpoint, tls)?
         }
         _ => Endpoint::resolve(docker)?,
@@ -101,7 +101,12 @@ pub fn lab(project: &Project, found: Option<Lab>, name: &str) -> Result<Target> 
         .into());
     };
     let stack = &project.manifest.stack;
-    let files: Vec<PathBuf> = stack.files.iter().chain(&stack.lab_files).cloned().collect();
+    let files: Vec<PathBuf> = stack
+        .files
+        .iter()
+        .chain(&stack.lab_files)
+        .cloned()
+        .collect();
     Ok(Target {
         name: LAB.to_owned(),
         endpoint: Endpoint::parse(&lab.endpoint, None)?,
@@ -146,21 +151,23 @@ pub async fn resolve(project: &Project, name: &str) -> Result<Target> {
 /// Connects to the target's engine; an engine that does not answer is
 /// reported with the environment's name.
 pub async fn connect(target: &Target) -> Result<bollard::Docker> {
-    engine::connect(&target.endpoint).await.map_err(|e| match e {
-        engine::Error::Unavailable { endpoint, source } => DeployError::Unreachable {
-            environment: target.name.clone(),
-            endpoint,
-            reason: engine::words(&source),
-        }
-        .into(),
-        engine::Error::SshSocket { endpoint, source } => DeployError::Unreachable {
-            environment: target.name.clone(),
-            endpoint,
-            reason: format!("cannot open a local socket for ssh ({source})"),
-        }
-        .into(),
-        other => other.into(),
-    })
+    engine::connect(&target.endpoint)
+        .await
+        .map_err(|e| match e {
+            engine::Error::Unavailable { endpoint, source } => DeployError::Unreachable {
+                environment: target.name.clone(),
+                endpoint,
+                reason: engine::words(&source),
+            }
+            .into(),
+            engine::Error::SshSocket { endpoint, source } => DeployError::Unreachable {
+                environment: target.name.clone(),
+                endpoint,
+                reason: format!("cannot open a local socket for ssh ({source})"),
+            }
+            .into(),
+            other => other.into(),
+        })
 }
 
 #[cfg(test)]

@@ -74,7 +74,9 @@ pub enum Error {
         known: Vec<String>,
     },
     /// The tag to deploy is not in the environment's registry.
-    #[error("{service}: tag {tag} is not in {repository}: push it first (`muelle push --env {environment}`)")]
+    #[error(
+        "{service}: tag {tag} is not in {repository}: push it first (`muelle push --env {environment}`)"
+    )]
     MissingTag {
         /// The service.
         service: String,

@@ -127,6 +127,8 @@ pub fn short_digest(digest: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
 
     fn entry(tag: &str) -> Entry {

@@ -32,8 +32,7 @@ impl Stamp {
     /// A commit's time.
     pub fn of(commit: &Commit) -> Stamp {
         Stamp(
-            OffsetDateTime::from_unix_timestamp(commit.time)
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            OffsetDateTime::from_unix_timestamp(commit.time).unwrap_or(OffsetDateTime::UNIX_EPOCH),
         )
     }
 
@@ -166,7 +165,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            labels(&commit, true, None)[VERSION],
+            super::labels(&commit, true, None)[VERSION],
             "0123456-dirty",
             "a dirty build says so"
         );

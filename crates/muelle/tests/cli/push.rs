@@ -193,8 +193,7 @@ fn build_push_dev_and_prod_log_and_list_releases() {
         stderr.contains("the commit's subject (pass --message to give one)"),
         "{stderr}"
     );
-    let (_, second_prod_tag, second_prod_digest) =
-        pushed(&String::from_utf8_lossy(&output.stdout));
+    let (_, second_prod_tag, second_prod_digest) = pushed(&String::from_utf8_lossy(&output.stdout));
     assert_eq!(second_prod_tag, format!("{prod_tag}-2"));
     assert_eq!(second_prod_digest, prod_digest, "one commit pushed twice");
     let text = std::fs::read_to_string(&log).unwrap();

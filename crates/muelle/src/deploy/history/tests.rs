@@ -39,7 +39,11 @@ fn entries_get_ids_in_order_and_earlier_lines_stay_as_written() {
     let written = std::fs::read_to_string(history.path()).unwrap();
     assert_eq!(
         history
-            .append(entry(Command::Update, deployed(B, "89abcde"), Outcome::Failed))
+            .append(entry(
+                Command::Update,
+                deployed(B, "89abcde"),
+                Outcome::Failed
+            ))
             .unwrap(),
         2
     );
@@ -95,7 +99,10 @@ fn a_hand_edit_without_a_last_newline_keeps_lines_apart() {
 fn numbered(list: Vec<Entry>) -> Vec<Entry> {
     list.into_iter()
         .enumerate()
-        .map(|(i, e)| Entry { id: i as u64 + 1, ..e })
+        .map(|(i, e)| Entry {
+            id: i as u64 + 1,
+            ..e
+        })
         .collect()
 }
 

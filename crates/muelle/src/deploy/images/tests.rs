@@ -76,7 +76,12 @@ async fn push_image(host: &str, repository: &str, tag: &str, revision: &str) -> 
         .send()
         .await
         .unwrap();
-    assert_eq!(put.status(), 201, "{}", put.text().await.unwrap_or_default());
+    assert_eq!(
+        put.status(),
+        201,
+        "{}",
+        put.text().await.unwrap_or_default()
+    );
     sha256(manifest.as_bytes())
 }
 
@@ -90,20 +95,36 @@ async fn a_tag_is_pinned_by_the_digest_the_registry_has_and_a_missing_one_says_p
     assert_ne!(first, second);
     let mut registry = Registry::new(&host, None, String::new()).unwrap();
 
-    let pinned = pin(&mut registry, &target, "vote", "0123456").await.unwrap();
+    let pinned = pin(&mut registry, &target, "vote", "0123456")
+        .await
+        .unwrap();
     assert_eq!(pinned.image, format!("{host}/team/vote@{first}"));
-    assert_eq!((pinned.tag.as_str(), pinned.digest.as_str()), ("0123456", first.as_str()));
-    let pinned = pin(&mut registry, &target, "vote", "89abcde").await.unwrap();
+    assert_eq!(
+        (pinned.tag.as_str(), pinned.digest.as_str()),
+        ("0123456", first.as_str())
+    );
+    let pinned = pin(&mut registry, &target, "vote", "89abcde")
+        .await
+        .unwrap();
     assert_eq!(pinned.digest, second);
 
-    let err = pin(&mut registry, &target, "vote", "fedcba9").await.unwrap_err();
+    let err = pin(&mut registry, &target, "vote", "fedcba9")
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!("vote: tag fedcba9 is not in {host}/team/vote: push it first (`muelle push --env prod`)")
+        format!(
+            "vote: tag fedcba9 is not in {host}/team/vote: push it first (`muelle push --env prod`)"
+        )
     );
     assert_eq!(err.code(), crate::error::EXIT_USAGE);
-    let err = pin(&mut registry, &target, "result", "0123456").await.unwrap_err();
-    assert!(err.to_string().starts_with("result: tag 0123456 is not in"), "{err}");
+    let err = pin(&mut registry, &target, "result", "0123456")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("result: tag 0123456 is not in"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -193,12 +214,24 @@ fn the_release_log_and_history_know_commits_and_tags() {
         releases: &releases,
         history: &history,
     };
-    assert_eq!(known.commit(&target, "vote", "0123456").as_deref(), Some("0123456full"));
-    assert_eq!(known.commit(&target, "vote", "89abcde").as_deref(), Some("89abcdefull"));
+    assert_eq!(
+        known.commit(&target, "vote", "0123456").as_deref(),
+        Some("0123456full")
+    );
+    assert_eq!(
+        known.commit(&target, "vote", "89abcde").as_deref(),
+        Some("89abcdefull")
+    );
     assert_eq!(known.commit(&target, "vote", "nope"), None);
     assert_eq!(known.commit(&target, "result", "0123456"), None);
-    assert_eq!(known.tag(&target, "vote", "sha256:a").as_deref(), Some("20261201"));
-    assert_eq!(known.tag(&target, "vote", "sha256:b").as_deref(), Some("89abcde"));
+    assert_eq!(
+        known.tag(&target, "vote", "sha256:a").as_deref(),
+        Some("20261201")
+    );
+    assert_eq!(
+        known.tag(&target, "vote", "sha256:b").as_deref(),
+        Some("89abcde")
+    );
     assert_eq!(known.tag(&target, "vote", "sha256:c"), None);
 }
 
@@ -229,10 +262,16 @@ fn the_stack_names_each_app_image_by_one_variable_the_last_file_winning() {
                 "stack.yaml",
                 "services:\n  vote:\n    image: ${VOTE_IMAGE:?set it}\n  worker:\n    image: ${WORKER_IMAGE}\n  redis:\n    image: ${REDIS_IMAGE:-redis:7}\n",
             ),
-            ("stack.lab.yaml", "services:\n  worker:\n    image: ${LAB_WORKER}\n  ingress:\n    environment: {}\n"),
+            (
+                "stack.lab.yaml",
+                "services:\n  worker:\n    image: ${LAB_WORKER}\n  ingress:\n    environment: {}\n",
+            ),
         ],
     );
-    let files = [dir.path().join("stack.yaml"), dir.path().join("stack.lab.yaml")];
+    let files = [
+        dir.path().join("stack.yaml"),
+        dir.path().join("stack.lab.yaml"),
+    ];
     let stack = StackImages::read(&project, &files).unwrap();
     assert_eq!(stack.services, ["ingress", "redis", "vote", "worker"]);
     assert_eq!(
@@ -244,7 +283,9 @@ fn the_stack_names_each_app_image_by_one_variable_the_last_file_winning() {
     );
     assert_eq!(stack.select(&[]).unwrap(), Vec::<String>::new());
     assert_eq!(
-        stack.select(&["vote".into(), "redis".into(), "vote".into()]).unwrap(),
+        stack
+            .select(&["vote".into(), "redis".into(), "vote".into()])
+            .unwrap(),
         ["vote", "redis"]
     );
     let err = stack.select(&["vot".into()]).unwrap_err();
@@ -260,7 +301,10 @@ fn a_stack_muelle_cannot_pin_is_one_line() {
     let project = project(
         dir.path(),
         &[
-            ("literal.yaml", "services:\n  vote:\n    image: team/vote:latest\n"),
+            (
+                "literal.yaml",
+                "services:\n  vote:\n    image: team/vote:latest\n",
+            ),
             ("none.yaml", "services:\n  redis:\n    image: redis\n"),
             ("bad.yaml", "services: [\n"),
         ],
@@ -278,7 +322,11 @@ fn a_stack_muelle_cannot_pin_is_one_line() {
         read("literal.yaml")
     );
     assert!(read("none.yaml").contains("has none of the manifest's [services] (vote, worker)"));
-    assert!(read("bad.yaml").contains("bad.yaml: "), "{}", read("bad.yaml"));
+    assert!(
+        read("bad.yaml").contains("bad.yaml: "),
+        "{}",
+        read("bad.yaml")
+    );
     let missing = read("absent.yaml");
     assert!(
         missing.starts_with("no stack file ") && missing.contains("absent.yaml: write it"),

@@ -15,8 +15,7 @@ fn defaults_fill_everything_but_the_name() {
 
 #[test]
 fn unknown_keys_are_named_with_their_line() {
-    let err =
-        Manifest::parse("[project]\nname = \"v\"\n\n[build]\nprofil = \"x\"\n").unwrap_err();
+    let err = Manifest::parse("[project]\nname = \"v\"\n\n[build]\nprofil = \"x\"\n").unwrap_err();
     assert!(err.starts_with("line 5: unknown field `profil`"), "{err}");
 }
 
@@ -101,7 +100,10 @@ fn bad_stack_and_environment_values_name_key_and_line() {
         "{MINIMAL}[environments.lab]\nregistry = \"r\"\nrepository = \"\"\n"
     ))
     .unwrap_err();
-    assert!(err.starts_with("environments.lab: `lab` is the environment of `muelle lab`"), "{err}");
+    assert!(
+        err.starts_with("environments.lab: `lab` is the environment of `muelle lab`"),
+        "{err}"
+    );
     let err = Manifest::parse(&format!("{MINIMAL}[stack]\nname = \"Voting\"\n")).unwrap_err();
     assert!(err.starts_with("stack.name: "), "{err}");
     let err = Manifest::parse(&format!("{MINIMAL}[stack]\nfiles = []\n")).unwrap_err();
