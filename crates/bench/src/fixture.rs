@@ -9,6 +9,7 @@ use loadgen::{Latency, Report, ScreenFrom, ScreenReport};
 use crate::Sizes;
 use crate::failures::Failures;
 use crate::machine::Machine;
+use crate::phases::open_loop::{FRACTIONS, OpenRun};
 use crate::phases::{drain::DrainRun, screen::ScreenRun, sse::SseRun, vote::VoteRun};
 use crate::procs::Memory;
 use crate::results::{Results, Run};
@@ -72,6 +73,13 @@ pub fn run() -> Run {
         rpush_cpu: Vec::new(),
         rpush_pipelined: 700_000.0,
         vote: vote(),
+        open: FRACTIONS
+            .map(|fraction| OpenRun {
+                fraction,
+                rate: 80_000.0 * fraction,
+                vote: vote(),
+            })
+            .into(),
         vote_always: vote(),
         upsert: 100_000.0,
         drain: DrainRun {

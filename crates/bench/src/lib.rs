@@ -193,8 +193,14 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
     let (redis_port, redis_pid) = (stack.redis.port(), stack.redis_pid);
     let rpush = limits::rpush(redis_port, redis_pid, sizes.rpush_requests, None).await?;
     step("RPUSH un-pipelined", stats::per_second(rpush.rate));
-    let vote = phases::vote::run(stack, sizes.vote_warmup, sizes.vote_duration).await?;
+    let (warmup, duration) = (sizes.vote_warmup, sizes.vote_duration);
+    let vote = phases::vote::run(stack, loadgen::Pace::Max, warmup, duration).await?;
     step("vote POST", rate_and_p99(&vote));
+    let open = phases::open_loop::run(stack, vote.report.throughput, warmup, duration).await?;
+    for o in &open {
+        let what = format!("  … open loop at {}", o.percent());
+        step(&what, rate_and_p99(&o.vote));
+    }
     let vote_always = phases::fsync::run(stack, sizes.vote_warmup, sizes.vote_duration).await?;
     step("  … appendfsync always", rate_and_p99(&vote_always));
     let pipeline = Some(limits::PIPELINE);
@@ -239,6 +245,7 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         rpush_cpu: rpush.cpu,
         rpush_pipelined,
         vote,
+        open,
         vote_always,
         upsert,
         drain,

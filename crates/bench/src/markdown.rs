@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::phases::open_loop::{self, FRACTIONS};
 use crate::results::{Results, Run, Verdict};
 use crate::stats::{self, Figure};
 use crate::tables;
@@ -84,6 +85,7 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
         );
     }
     tables::latency(&mut md, results);
+    tables::open_loop(&mut md, results);
     tables::memory(&mut md, results);
     tables::cpu(&mut md, results);
     let _ = writeln!(md, "\n## Images\n");
@@ -121,7 +123,10 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
          - **vote.** `loadgen` on 50 keep-alive connections, closed loop, a new voter per vote, \
          {:.1} s of warm-up then {:.1} s measured; latency is from send to answer. No worker \
          runs, so every acknowledged vote must be in the queue afterwards.\n\
-         - **Durability.** The vote phase again right after it, with Redis set to `appendfsync \
+         - **Open loop.** The same load on a fixed schedule at {} of the closed-loop \
+         throughput just measured (the same warm-up and length); latency is from each \
+         vote's due time to its answer.\n\
+         - **Durability.** The closed-loop vote phase again, with Redis set to `appendfsync \
          always` (`CONFIG SET`, then back to `everysec`): Redis then fsyncs its append-only file \
          before it answers, so an acknowledged vote survives a power loss; vote coalesces \
          concurrent votes into one `RPUSH`, so one fsync covers a batch.\n\
@@ -143,6 +148,7 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
         s.batch,
         s.vote_warmup.as_secs_f64(),
         s.vote_duration.as_secs_f64(),
+        FRACTIONS.map(open_loop::percent).join(" and "),
         stats::thousands(s.drain_votes as f64),
         s.batch,
         s.screen_rate,

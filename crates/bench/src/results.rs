@@ -7,6 +7,7 @@ use crate::Sizes;
 use crate::failures::Failures;
 use crate::images::Image;
 use crate::machine::Machine;
+use crate::phases::open_loop::{self, OpenRun};
 use crate::phases::{drain::DrainRun, screen::ScreenRun, sse::SseRun, vote::VoteRun};
 use crate::stats::{self, Figure};
 
@@ -14,6 +15,9 @@ use crate::stats::{self, Figure};
 /// (gunicorn, 4 workers: 600–800/s). Not measured here; the goal is 20×
 /// its top.
 pub const ORIGINAL_POST_RATE: f64 = 800.0;
+
+/// The open-loop fraction the latency goal is judged at (issue 14).
+const OPEN_LOOP_GOAL: f64 = 0.5;
 
 /// Picks one vote phase out of a run.
 type VoteOf = fn(&Run) -> &VoteRun;
@@ -37,6 +41,8 @@ pub struct Run {
     pub rpush_pipelined: f64,
     /// vote at full speed, Redis at `appendfsync everysec`.
     pub vote: VoteRun,
+    /// vote on a fixed schedule at fractions of `vote`'s throughput.
+    pub open: Vec<OpenRun>,
     /// The same with Redis at `appendfsync always`.
     pub vote_always: VoteRun,
     /// Raw batched upsert, rows per second.
@@ -135,6 +141,20 @@ impl Results {
                 |v| v < 10.0,
             ));
         }
+        goals.push(self.judge(
+            format!(
+                "vote: p99 latency, open loop at {} of its closed-loop rate",
+                open_loop::percent(OPEN_LOOP_GOAL)
+            ),
+            "< 5 ms".into(),
+            |r| Some(r.open_at(OPEN_LOOP_GOAL)?.vote.report.latency.p99_ms),
+            |r| {
+                let open = r.open_at(OPEN_LOOP_GOAL);
+                open.map_or_else(Failures::none, |o| o.vote.failures.clone())
+            },
+            stats::ms,
+            |v| v < 5.0,
+        ));
         goals.extend([
             self.judge(
                 "vote ÷ un-pipelined RPUSH (DESIGN §8 aim)".into(),
@@ -268,6 +288,13 @@ impl Results {
             goal.verdict = Verdict::Failed;
         }
         goal
+    }
+}
+
+impl Run {
+    /// The open-loop load at `fraction` of the closed-loop throughput.
+    pub fn open_at(&self, fraction: f64) -> Option<&OpenRun> {
+        self.open.iter().find(|o| o.fraction == fraction)
     }
 }
 

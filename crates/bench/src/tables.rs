@@ -6,6 +6,10 @@ use crate::failures::Failures;
 use crate::results::{Results, Run};
 use crate::stats;
 
+mod open;
+
+pub use open::open_loop;
+
 /// Picks one latency summary out of a run.
 type LatencyOf<'a> = &'a dyn Fn(&Run) -> Option<loadgen::Latency>;
 /// Picks the failures of the phase behind a latency row out of a run.

@@ -135,3 +135,30 @@ fn the_header_names_the_commit_and_stale_images_are_not_judged() {
         "{md}"
     );
 }
+
+#[test]
+fn open_loop_rows_show_the_rate_asked_and_fail_on_their_own_failures() {
+    let mut run = fixture::run();
+    let half = run
+        .open
+        .first_mut()
+        .expect("the fixture has open-loop loads");
+    half.vote.report.errors.insert("timeout".into(), 4);
+    half.vote.failures = Failures::of_load(&half.vote.report);
+    let md = render(&fixture::results(vec![run]), "p.svg", "bench");
+    let goal = row(
+        &md,
+        "vote: p99 latency, open loop at 50% of its closed-loop rate",
+    );
+    assert!(
+        goal.ends_with("| 4 (request timeout 4) | **no**: failures (0/1 runs) |"),
+        "{goal}"
+    );
+    let half = row(&md, "vote `POST /` at 50% of vote's closed-loop rate");
+    assert!(half.contains("| 40,000/s | 80,000/s |"), "{half}");
+    assert!(half.ends_with("| 4 (request timeout 4) |"), "{half}");
+    let most = row(&md, "vote `POST /` at 90% of vote's closed-loop rate");
+    assert!(most.ends_with("| 0 |"), "{most}");
+    let closed = row(&md, "vote: p99 latency, 50 connections");
+    assert!(closed.ends_with("| 0 | yes (1/1 runs) |"), "{closed}");
+}

@@ -2,6 +2,7 @@
 
 pub mod drain;
 pub mod fsync;
+pub mod open_loop;
 pub mod screen;
 pub mod sse;
 pub mod vote;
