@@ -73,11 +73,17 @@ pub fn run() -> Run {
         rpush_cpu: Vec::new(),
         rpush_pipelined: 700_000.0,
         vote: vote(),
+        bare_lean: VoteRun {
+            report: report(90_000.0, 0.8, None),
+            ..vote()
+        },
+        bare_axum: vote(),
         open: FRACTIONS
             .map(|fraction| OpenRun {
                 fraction,
                 rate: 80_000.0 * fraction,
                 vote: vote(),
+                bare: vote(),
             })
             .into(),
         vote_always: vote(),

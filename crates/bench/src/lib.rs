@@ -9,6 +9,7 @@
 //! result. Runs are repeated and each figure reported as its median with
 //! min and max, in BENCHMARKS.md with an SVG plot.
 
+pub mod bare;
 pub mod cli;
 mod failures;
 #[cfg(test)]
@@ -28,6 +29,7 @@ mod tables;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use loadgen::Pace;
 use tokio::time::Instant;
 
 pub use crate::results::{Results, Verdict};
@@ -194,12 +196,17 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
     let rpush = limits::rpush(redis_port, redis_pid, sizes.rpush_requests, None).await?;
     step("RPUSH un-pipelined", stats::per_second(rpush.rate));
     let (warmup, duration) = (sizes.vote_warmup, sizes.vote_duration);
-    let vote = phases::vote::run(stack, loadgen::Pace::Max, warmup, duration).await?;
+    let vote = phases::vote::run(stack, Pace::Max, warmup, duration).await?;
     step("vote POST", rate_and_p99(&vote));
+    let bare_lean = phases::bare::run(stack, bare::Kind::Lean, Pace::Max, warmup, duration).await?;
+    step("bare HTTP (lean)", rate_and_p99(&bare_lean));
+    let bare_axum = phases::bare::run(stack, bare::Kind::Axum, Pace::Max, warmup, duration).await?;
+    step("bare HTTP (axum)", rate_and_p99(&bare_axum));
     let open = phases::open_loop::run(stack, vote.report.throughput, warmup, duration).await?;
     for o in &open {
         let what = format!("  … open loop at {}", o.percent());
         step(&what, rate_and_p99(&o.vote));
+        step("    bare HTTP (lean)", rate_and_p99(&o.bare));
     }
     let vote_always = phases::fsync::run(stack, sizes.vote_warmup, sizes.vote_duration).await?;
     step("  … appendfsync always", rate_and_p99(&vote_always));
@@ -245,6 +252,8 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         rpush_cpu: rpush.cpu,
         rpush_pipelined,
         vote,
+        bare_lean,
+        bare_axum,
         open,
         vote_always,
         upsert,

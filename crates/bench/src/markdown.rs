@@ -123,9 +123,15 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
          - **vote.** `loadgen` on 50 keep-alive connections, closed loop, a new voter per vote, \
          {:.1} s of warm-up then {:.1} s measured; latency is from send to answer. No worker \
          runs, so every acknowledged vote must be in the queue afterwards.\n\
+         - **HTTP ceiling.** The benchmark's own binary, started again as a bare server on \
+         tokio's default runtime as vote is, under the same load right after vote: *lean* \
+         reads each request with `httparse` and writes vote's JSON answer (same head, body \
+         of the same length) in one write, doing nothing else; *axum* is DESIGN.md §8's bare \
+         axum handler, which parses the form and the cookie and builds the JSON. The lean \
+         one is the ceiling vote's ratio is taken against.\n\
          - **Open loop.** The same load on a fixed schedule at {} of the closed-loop \
          throughput just measured (the same warm-up and length); latency is from each \
-         vote's due time to its answer.\n\
+         vote's due time to its answer. The bare lean server follows each on the same schedule.\n\
          - **Durability.** The closed-loop vote phase again, with Redis set to `appendfsync \
          always` (`CONFIG SET`, then back to `everysec`): Redis then fsyncs its append-only file \
          before it answers, so an acknowledged vote survives a power loss; vote coalesces \
@@ -213,6 +219,18 @@ fn side_by_side(results: &Results) -> Vec<(String, Figure, String, Figure, Figur
         )
     };
     vec![
+        row(
+            "vote `POST /`, 50 connections",
+            |r| r.vote.report.throughput,
+            "bare HTTP server (lean), same POST and answer, 50 connections",
+            |r| r.bare_lean.report.throughput,
+        ),
+        row(
+            "vote `POST /`, 50 connections",
+            |r| r.vote.report.throughput,
+            "bare axum handler (parses the form, builds the JSON), 50 connections",
+            |r| r.bare_axum.report.throughput,
+        ),
         row(
             "vote `POST /`, 50 connections",
             |r| r.vote.report.throughput,

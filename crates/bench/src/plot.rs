@@ -45,7 +45,8 @@ fn throughput<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let bars: [(&str, RateOf, RGBColor); 4] = [
+    let bars: [(&str, RateOf, RGBColor); 5] = [
+        ("bare HTTP", |r| r.bare_lean.report.throughput, LIMIT),
         ("RPUSH ×1", |r| r.rpush, LIMIT),
         ("vote POST", |r| r.vote.report.throughput, OURS),
         ("raw upsert", |r| r.upsert, LIMIT),

@@ -41,6 +41,10 @@ pub struct Run {
     pub rpush_pipelined: f64,
     /// vote at full speed, Redis at `appendfsync everysec`.
     pub vote: VoteRun,
+    /// The bare lean HTTP server under the same load: the HTTP ceiling.
+    pub bare_lean: VoteRun,
+    /// The bare axum handler under the same load.
+    pub bare_axum: VoteRun,
     /// vote on a fixed schedule at fractions of `vote`'s throughput.
     pub open: Vec<OpenRun>,
     /// The same with Redis at `appendfsync always`.
@@ -154,6 +158,14 @@ impl Results {
             },
             stats::ms,
             |v| v < 5.0,
+        ));
+        goals.push(self.judge(
+            "vote ÷ bare HTTP ceiling, same load generator, 50 connections".into(),
+            "≥ 0.80×".into(),
+            |r| Some(r.vote.report.throughput / r.bare_lean.report.throughput),
+            |r| r.vote.failures.clone().and(&r.bare_lean.failures),
+            stats::ratio,
+            |v| v >= 0.8,
         ));
         goals.extend([
             self.judge(

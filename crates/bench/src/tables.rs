@@ -187,12 +187,22 @@ pub fn cpu(md: &mut String, results: &Results) {
         md,
         "| phase | process | cores | CPU per operation |\n|---|---|---|---|"
     );
-    let phases: [(&str, CpuOf, RateOf); 4] = [
+    let phases: [(&str, CpuOf, RateOf); 6] = [
         ("`RPUSH` un-pipelined", |r| &r.rpush_cpu, |r| r.rpush),
         (
             "vote at full speed",
             |r| &r.vote.cpu,
             |r| r.vote.report.throughput,
+        ),
+        (
+            "bare HTTP server (lean) at full speed",
+            |r| &r.bare_lean.cpu,
+            |r| r.bare_lean.report.throughput,
+        ),
+        (
+            "bare axum handler at full speed",
+            |r| &r.bare_axum.cpu,
+            |r| r.bare_axum.report.throughput,
         ),
         (
             "vote, `appendfsync always`",

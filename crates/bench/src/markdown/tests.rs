@@ -162,3 +162,30 @@ fn open_loop_rows_show_the_rate_asked_and_fail_on_their_own_failures() {
     let closed = row(&md, "vote: p99 latency, 50 connections");
     assert!(closed.ends_with("| 0 | yes (1/1 runs) |"), "{closed}");
 }
+
+#[test]
+fn vote_is_judged_against_the_bare_ceiling_and_its_failures() {
+    let md = render(&fixture::results(vec![fixture::run()]), "p.svg", "bench");
+    let ceiling = row(
+        &md,
+        "vote ÷ bare HTTP ceiling, same load generator, 50 connections",
+    );
+    assert!(
+        ceiling.ends_with("| 0.89× | 0 | yes (1/1 runs) |"),
+        "{ceiling}"
+    );
+    let mut run = fixture::run();
+    run.bare_lean.report.errors.insert("closed".into(), 2);
+    run.bare_lean.failures = Failures::of_load(&run.bare_lean.report);
+    let md = render(&fixture::results(vec![run]), "p.svg", "bench");
+    let ceiling = row(
+        &md,
+        "vote ÷ bare HTTP ceiling, same load generator, 50 connections",
+    );
+    assert!(
+        ceiling.ends_with("| 2 (request closed 2) | **no**: failures (0/1 runs) |"),
+        "{ceiling}"
+    );
+    let rate = row(&md, "vote: POST rate, 50 connections");
+    assert!(rate.ends_with("| 0 | yes (1/1 runs) |"), "{rate}");
+}

@@ -1,5 +1,6 @@
 //! The services measured against the limits, one module per phase.
 
+pub mod bare;
 pub mod drain;
 pub mod fsync;
 pub mod open_loop;

@@ -5,13 +5,16 @@
 //! shows as one slow request instead of many (coordinated omission). Here
 //! every vote has a due time on a clock that does not wait for answers, and
 //! its latency runs from that due time, as wrk2 measures: a stall of 10 ms
-//! at 40,000 votes/s shows as 400 late votes.
+//! at 40,000 votes/s shows as 400 late votes. The bare lean HTTP server
+//! runs on the same schedule right after, as the floor of that latency.
 
 use std::time::Duration;
 
 use loadgen::Pace;
 
 use crate::Error;
+use crate::bare::Kind;
+use crate::phases::bare;
 use crate::phases::vote::{self, VoteRun};
 use crate::stack::Stack;
 
@@ -26,10 +29,13 @@ pub struct OpenRun {
     pub rate: f64,
     /// vote on that schedule: its report's latency counts from due times.
     pub vote: VoteRun,
+    /// The bare lean server on the same schedule.
+    pub bare: VoteRun,
 }
 
 /// Runs vote on a fixed schedule at each of [`FRACTIONS`] of `throughput`
-/// (votes per second), one after the other. Without a throughput (the
+/// (votes per second), one after the other, each followed by the bare
+/// lean server at the same rate. Without a throughput (the
 /// closed loop failed, which its own rows show) nothing is scheduled and
 /// the open-loop rows read "not measured".
 pub async fn run(
@@ -44,11 +50,14 @@ pub async fn run(
     }
     for fraction in FRACTIONS {
         let rate = throughput * fraction;
-        let vote = vote::run(stack, Pace::Rate(rate), warmup, duration).await?;
+        let pace = Pace::Rate(rate);
+        let vote = vote::run(stack, pace, warmup, duration).await?;
+        let bare = bare::run(stack, Kind::Lean, pace, warmup, duration).await?;
         runs.push(OpenRun {
             fraction,
             rate,
             vote,
+            bare,
         });
     }
     Ok(runs)

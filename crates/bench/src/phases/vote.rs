@@ -12,7 +12,7 @@ use crate::limits::CLIENTS;
 use crate::procs::{CpuMeter, Memory, PeakMemory};
 use crate::stack::Stack;
 
-/// What one vote phase measured.
+/// What one vote load measured, at vote or at a bare server.
 pub struct VoteRun {
     /// The load generator's report.
     pub report: Report,

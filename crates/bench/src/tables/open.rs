@@ -29,7 +29,12 @@ pub fn open_loop(md: &mut String, results: &Results) {
         "| load | asked | achieved | p50 | p90 | p99 | p99.9 | max | failed |\n\
          |---|---|---|---|---|---|---|---|---|"
     );
-    let loads: [(&str, LoadOf); 1] = [("vote `POST /`", |r, f| r.open_at(f).map(|o| &o.vote))];
+    let loads: [(&str, LoadOf); 2] = [
+        ("vote `POST /`", |r, f| r.open_at(f).map(|o| &o.vote)),
+        ("bare HTTP server (lean), the same schedule,", |r, f| {
+            r.open_at(f).map(|o| &o.bare)
+        }),
+    ];
     for (load, of) in loads {
         for fraction in FRACTIONS {
             let asked = results.figure(|r| r.open_at(fraction).map(|o| o.rate));
