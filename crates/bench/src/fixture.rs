@@ -10,6 +10,7 @@ use crate::Sizes;
 use crate::failures::Failures;
 use crate::machine::Machine;
 use crate::phases::open_loop::{FRACTIONS, OpenRun};
+use crate::phases::wrk::{WrkRun, WrkRuns};
 use crate::phases::{drain::DrainRun, screen::ScreenRun, sse::SseRun, vote::VoteRun};
 use crate::procs::Memory;
 use crate::results::{Results, Run};
@@ -66,6 +67,16 @@ fn screen() -> ScreenRun {
     }
 }
 
+fn wrk(throughput: f64) -> WrkRun {
+    WrkRun {
+        throughput,
+        p50_ms: 0.5,
+        p99_ms: 1.0,
+        failures: Failures::none(),
+        ok: throughput as u64,
+    }
+}
+
 /// One clean run, well within every goal.
 pub fn run() -> Run {
     Run {
@@ -86,6 +97,10 @@ pub fn run() -> Run {
                 bare: vote(),
             })
             .into(),
+        wrk: WrkRuns {
+            vote: Some(wrk(80_000.0)),
+            bare: Some(wrk(90_000.0)),
+        },
         vote_always: vote(),
         upsert: 100_000.0,
         drain: DrainRun {

@@ -208,6 +208,9 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         step(&what, rate_and_p99(&o.vote));
         step("    bare HTTP (lean)", rate_and_p99(&o.bare));
     }
+    let wrk = phases::wrk::run(stack, warmup + duration).await?;
+    step("wrk: vote", wrk_rate(wrk.vote.as_ref()));
+    step("wrk: bare HTTP (lean)", wrk_rate(wrk.bare.as_ref()));
     let vote_always = phases::fsync::run(stack, sizes.vote_warmup, sizes.vote_duration).await?;
     step("  … appendfsync always", rate_and_p99(&vote_always));
     let pipeline = Some(limits::PIPELINE);
@@ -255,6 +258,7 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         bare_lean,
         bare_axum,
         open,
+        wrk,
         vote_always,
         upsert,
         drain,
@@ -270,6 +274,16 @@ fn rate_and_p99(vote: &phases::vote::VoteRun) -> String {
         stats::per_second(vote.report.throughput),
         stats::ms(vote.report.latency.p99_ms)
     )
+}
+
+fn wrk_rate(run: Option<&phases::wrk::WrkRun>) -> String {
+    run.map_or("wrk not installed".into(), |w| {
+        format!(
+            "{}, p99 {}",
+            stats::per_second(w.throughput),
+            stats::ms(w.p99_ms)
+        )
+    })
 }
 
 fn screen_p99(screen: &phases::screen::ScreenRun) -> String {

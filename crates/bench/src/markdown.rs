@@ -86,6 +86,7 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
     }
     tables::latency(&mut md, results);
     tables::open_loop(&mut md, results);
+    tables::wrk(&mut md, results);
     tables::memory(&mut md, results);
     tables::cpu(&mut md, results);
     let _ = writeln!(md, "\n## Images\n");
@@ -129,6 +130,10 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
          of the same length) in one write, doing nothing else; *axum* is DESIGN.md §8's bare \
          axum handler, which parses the form and the cookie and builds the JSON. The lean \
          one is the ceiling vote's ratio is taken against.\n\
+         - **wrk.** Debian's `wrk -t1 -c 50 --timeout 10s` with a Lua script that votes as \
+         loadgen does (a new voter per vote, options in turn, JSON answers), for the vote \
+         phase's warm-up and length together rounded up to whole seconds (wrk has no \
+         warm-up), against a fresh vote and then a fresh bare lean server.\n\
          - **Open loop.** The same load on a fixed schedule at {} of the closed-loop \
          throughput just measured (the same warm-up and length); latency is from each \
          vote's due time to its answer. The bare lean server follows each on the same schedule.\n\

@@ -8,6 +8,7 @@ use crate::failures::Failures;
 use crate::images::Image;
 use crate::machine::Machine;
 use crate::phases::open_loop::{self, OpenRun};
+use crate::phases::wrk::{WrkRun, WrkRuns};
 use crate::phases::{drain::DrainRun, screen::ScreenRun, sse::SseRun, vote::VoteRun};
 use crate::stats::{self, Figure};
 
@@ -21,6 +22,9 @@ const OPEN_LOOP_GOAL: f64 = 0.5;
 
 /// Picks one vote phase out of a run.
 type VoteOf = fn(&Run) -> &VoteRun;
+
+/// Picks wrk's load of one target out of a run.
+type WrkOf = fn(&Run) -> Option<&WrkRun>;
 
 /// Picks one vote-to-screen phase out of a run.
 type ScreenOf = fn(&Run) -> &ScreenRun;
@@ -47,6 +51,8 @@ pub struct Run {
     pub bare_axum: VoteRun,
     /// vote on a fixed schedule at fractions of `vote`'s throughput.
     pub open: Vec<OpenRun>,
+    /// Debian's wrk against vote and the bare lean server.
+    pub wrk: WrkRuns,
     /// The same with Redis at `appendfsync always`.
     pub vote_always: VoteRun,
     /// Raw batched upsert, rows per second.
@@ -167,6 +173,31 @@ impl Results {
             stats::ratio,
             |v| v >= 0.8,
         ));
+        let generators: [(&str, VoteOf, WrkOf); 2] = [
+            ("vote", |r| &r.vote, |r| r.wrk.vote.as_ref()),
+            (
+                "bare HTTP server (lean)",
+                |r| &r.bare_lean,
+                |r| r.wrk.bare.as_ref(),
+            ),
+        ];
+        for (target, loadgen, wrk) in generators {
+            let mut goal = self.judge(
+                format!("loadgen ÷ wrk, {target}, same run"),
+                "0.90–1.10×".into(),
+                |r| Some(loadgen(r).report.throughput / wrk(r)?.throughput),
+                |r| {
+                    let theirs = wrk(r).map_or_else(Failures::none, |w| w.failures.clone());
+                    loadgen(r).failures.clone().and(&theirs)
+                },
+                stats::ratio,
+                |v| (0.9..=1.1).contains(&v),
+            );
+            if self.runs.iter().all(|r| wrk(r).is_none()) {
+                goal.measured = crate::tables::WRK_ABSENT.into();
+            }
+            goals.push(goal);
+        }
         goals.extend([
             self.judge(
                 "vote ÷ un-pipelined RPUSH (DESIGN §8 aim)".into(),

@@ -52,6 +52,11 @@ impl Stack {
         Ok(stack)
     }
 
+    /// A file of this run's, beside the services' logs.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.logs.join(name)
+    }
+
     /// A Redis connection for the benchmark's own commands.
     pub async fn redis(&self) -> redis::aio::MultiplexedConnection {
         self.redis.connection().await

@@ -7,8 +7,10 @@ use crate::results::{Results, Run};
 use crate::stats;
 
 mod open;
+mod wrk;
 
 pub use open::open_loop;
+pub use wrk::{ABSENT as WRK_ABSENT, wrk};
 
 /// Picks one latency summary out of a run.
 type LatencyOf<'a> = &'a dyn Fn(&Run) -> Option<loadgen::Latency>;

@@ -189,3 +189,34 @@ fn vote_is_judged_against_the_bare_ceiling_and_its_failures() {
     let rate = row(&md, "vote: POST rate, 50 connections");
     assert!(rate.ends_with("| 0 | yes (1/1 runs) |"), "{rate}");
 }
+
+#[test]
+fn without_wrk_its_rows_say_so_and_fail_nothing() {
+    let md = render(&fixture::results(vec![fixture::run()]), "p.svg", "bench");
+    let vote = row(&md, "loadgen ÷ wrk, vote, same run");
+    assert!(vote.ends_with("| 1.00× | 0 | yes (1/1 runs) |"), "{vote}");
+    let mut run = fixture::run();
+    run.wrk.vote = None;
+    run.wrk.bare = None;
+    let md = render(&fixture::results(vec![run]), "p.svg", "bench");
+    let vote = row(&md, "loadgen ÷ wrk, vote, same run");
+    assert!(
+        vote.ends_with("| wrk not installed (`apt-get install wrk`) | 0 | not measured |"),
+        "{vote}"
+    );
+    let table = row(&md, "vote `POST /`");
+    assert!(table.contains("| wrk not installed"), "{table}");
+}
+
+#[test]
+fn wrk_failures_fail_its_row() {
+    let mut run = fixture::run();
+    let wrk = run.wrk.vote.as_mut().expect("the fixture has wrk");
+    wrk.failures.add("wrk timeout", 3);
+    let md = render(&fixture::results(vec![run]), "p.svg", "bench");
+    let vote = row(&md, "loadgen ÷ wrk, vote, same run");
+    assert!(
+        vote.ends_with("| 3 (wrk timeout 3) | **no**: failures (0/1 runs) |"),
+        "{vote}"
+    );
+}

@@ -7,3 +7,4 @@ pub mod open_loop;
 pub mod screen;
 pub mod sse;
 pub mod vote;
+pub mod wrk;
