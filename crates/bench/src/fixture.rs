@@ -9,6 +9,7 @@ use loadgen::{Latency, Report, ScreenFrom, ScreenReport};
 use crate::Sizes;
 use crate::failures::Failures;
 use crate::machine::Machine;
+use crate::phases::batches::{BatchRun, OTHER_BATCHES};
 use crate::phases::open_loop::{FRACTIONS, OpenRun};
 use crate::phases::wrk::{WrkRun, WrkRuns};
 use crate::phases::{drain::DrainRun, screen::ScreenRun, sse::SseRun, vote::VoteRun};
@@ -77,6 +78,15 @@ fn wrk(throughput: f64) -> WrkRun {
     }
 }
 
+fn drain() -> DrainRun {
+    DrainRun {
+        rate: 90_000.0,
+        memory: Memory::default(),
+        cpu: Vec::new(),
+        failures: Failures::none(),
+    }
+}
+
 /// One clean run, well within every goal.
 pub fn run() -> Run {
     Run {
@@ -103,12 +113,15 @@ pub fn run() -> Run {
         },
         vote_always: vote(),
         upsert: 100_000.0,
-        drain: DrainRun {
-            rate: 60_000.0,
-            memory: Memory::default(),
-            cpu: Vec::new(),
-            failures: Failures::none(),
-        },
+        drain_batch: 1000,
+        drain: drain(),
+        batches: OTHER_BATCHES
+            .map(|batch| BatchRun {
+                batch,
+                upsert: 100_000.0,
+                drain: drain(),
+            })
+            .into(),
         screen: screen(),
         screen_full: screen(),
         sse: SseRun {

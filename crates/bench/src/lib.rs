@@ -226,6 +226,17 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
     step("raw batched upsert", stats::per_second(upsert));
     let drain = phases::drain::run(stack, sizes.drain_votes, sizes.batch).await?;
     step("worker drain", stats::per_second(drain.rate));
+    let batches = phases::batches::run(stack, sizes.upsert_rows, sizes.drain_votes).await?;
+    for b in &batches {
+        let ratio = stats::ratio(b.drain.rate / b.upsert);
+        let what = format!("  … batch {}", b.batch);
+        let rates = format!(
+            "{} ÷ {}",
+            stats::per_second(b.drain.rate),
+            stats::per_second(b.upsert)
+        );
+        step(&what, format!("{rates} = {ratio}"));
+    }
     let (rate, duration, batch) = (sizes.screen_rate, sizes.screen_duration, sizes.batch);
     let screen = phases::screen::run(stack, rate, duration, batch, 0).await?;
     step("vote-to-screen p99", screen_p99(&screen));
@@ -261,7 +272,9 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         wrk,
         vote_always,
         upsert,
+        drain_batch: sizes.batch,
         drain,
+        batches,
         screen,
         screen_full,
         sse,

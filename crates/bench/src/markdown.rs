@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::phases::batches::OTHER_BATCHES;
 use crate::phases::open_loop::{self, FRACTIONS};
 use crate::results::{Results, Run, Verdict};
 use crate::stats::{self, Figure};
@@ -84,6 +85,7 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
             ratio.show(stats::ratio)
         );
     }
+    tables::batches(&mut md, results);
     tables::latency(&mut md, results);
     tables::open_loop(&mut md, results);
     tables::wrk(&mut md, results);
@@ -143,7 +145,8 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
          concurrent votes into one `RPUSH`, so one fsync covers a batch.\n\
          - **worker.** {} votes queued first, then one worker with `BATCH_SIZE={}`; timed from \
          the last look that found the queue full (or the worker's start) until the queue and \
-         its processing list are empty; a queued vote missing from the table counts as failed.\n\
+         its processing list are empty; a queued vote missing from the table counts as failed. \
+         The same, with the raw upsert first, at batch sizes {} too.\n\
          - **vote-to-screen.** vote, worker and result together; `loadgen` votes at {:.0}/s on a \
          fixed schedule for {:.1} s while a probe follows result's `/events`; a vote's latency \
          runs from its acknowledgement to the first event whose total includes it. Once on an \
@@ -162,6 +165,7 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
         FRACTIONS.map(open_loop::percent).join(" and "),
         stats::thousands(s.drain_votes as f64),
         s.batch,
+        OTHER_BATCHES.map(|b| b.to_string()).join(" and "),
         s.screen_rate,
         s.screen_duration.as_secs_f64(),
         stats::thousands(s.screen_voters as f64),

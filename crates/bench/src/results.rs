@@ -7,6 +7,7 @@ use crate::Sizes;
 use crate::failures::Failures;
 use crate::images::Image;
 use crate::machine::Machine;
+use crate::phases::batches::BatchRun;
 use crate::phases::open_loop::{self, OpenRun};
 use crate::phases::wrk::{WrkRun, WrkRuns};
 use crate::phases::{drain::DrainRun, screen::ScreenRun, sse::SseRun, vote::VoteRun};
@@ -55,10 +56,14 @@ pub struct Run {
     pub wrk: WrkRuns,
     /// The same with Redis at `appendfsync always`.
     pub vote_always: VoteRun,
-    /// Raw batched upsert, rows per second.
+    /// Raw batched upsert, rows per second, at [`Run::drain_batch`].
     pub upsert: f64,
+    /// The batch size of `upsert` and `drain`: [`Sizes::batch`].
+    pub drain_batch: usize,
     /// The worker draining a full queue.
     pub drain: DrainRun,
+    /// The raw upsert and the worker at other batch sizes.
+    pub batches: Vec<BatchRun>,
     /// Vote-to-screen through all services, from an empty table.
     pub screen: ScreenRun,
     /// The same with [`Sizes::screen_voters`] voters already counted.
@@ -223,6 +228,17 @@ impl Results {
                 stats::ratio,
                 |v| v >= 0.5,
             ),
+            self.judge(
+                format!(
+                    "worker ÷ raw batched upsert, batch {} (DESIGN §8 aim)",
+                    self.sizes.batch
+                ),
+                "≥ 0.85×".into(),
+                |r| Some(r.drain.rate / r.upsert),
+                |r| r.drain.failures.clone(),
+                stats::ratio,
+                |v| v >= 0.85,
+            ),
         ]);
         let screens: [(String, ScreenOf); 2] = [
             (format!("at {:.0} votes/s", self.sizes.screen_rate), |r| {
@@ -335,6 +351,22 @@ impl Results {
 }
 
 impl Run {
+    /// The batch sizes the worker was measured at.
+    pub fn batch_sizes(&self) -> Vec<usize> {
+        let mut sizes: Vec<usize> = self.batches.iter().map(|b| b.batch).collect();
+        sizes.push(self.drain_batch);
+        sizes
+    }
+
+    /// The raw upsert's rate and the worker's drain at `batch`.
+    pub fn at_batch(&self, batch: usize) -> Option<(f64, &DrainRun)> {
+        if batch == self.drain_batch {
+            return Some((self.upsert, &self.drain));
+        }
+        let run = self.batches.iter().find(|b| b.batch == batch)?;
+        Some((run.upsert, &run.drain))
+    }
+
     /// The open-loop load at `fraction` of the closed-loop throughput.
     pub fn open_at(&self, fraction: f64) -> Option<&OpenRun> {
         self.open.iter().find(|o| o.fraction == fraction)

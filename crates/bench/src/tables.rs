@@ -6,9 +6,11 @@ use crate::failures::Failures;
 use crate::results::{Results, Run};
 use crate::stats;
 
+mod batches;
 mod open;
 mod wrk;
 
+pub use batches::batches;
 pub use open::open_loop;
 pub use wrk::{ABSENT as WRK_ABSENT, wrk};
 

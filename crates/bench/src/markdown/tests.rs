@@ -22,7 +22,7 @@ fn a_clean_run_reaches_its_goals_with_nothing_failed() {
     );
     let drain = row(&md, "worker: drain rate, batch 1000");
     assert!(
-        drain.ends_with("| 60,000/s | 0 | yes (1/1 runs) |"),
+        drain.ends_with("| 90,000/s | 0 | yes (1/1 runs) |"),
         "{drain}"
     );
     assert!(!md.contains("**no**"), "{md}");
@@ -219,4 +219,30 @@ fn wrk_failures_fail_its_row() {
         vote.ends_with("| 3 (wrk timeout 3) | **no**: failures (0/1 runs) |"),
         "{vote}"
     );
+}
+
+#[test]
+fn every_batch_size_has_its_row_and_its_own_failures() {
+    let mut run = fixture::run();
+    let small = run.batches.iter_mut().find(|b| b.batch == 100);
+    let small = small.expect("the fixture has batch 100");
+    small.drain.failures.add("missing votes", 5);
+    small.drain.rate = 45_000.0;
+    let md = render(&fixture::results(vec![run]), "p.svg", "bench");
+    let rows: Vec<&str> = ["100", "1000", "5000"]
+        .into_iter()
+        .map(|batch| row(&md, batch))
+        .collect();
+    assert!(
+        rows[0].ends_with("| 100,000/s | 45,000/s | 0.45× | 5 (missing votes 5) |"),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[1].ends_with("| 90,000/s | 0.90× | 0 |"), "{}", rows[1]);
+    assert!(rows[2].ends_with("| 0.90× | 0 |"), "{}", rows[2]);
+    let aim = row(
+        &md,
+        "worker ÷ raw batched upsert, batch 1000 (DESIGN §8 aim)",
+    );
+    assert!(aim.ends_with("| 0.90× | 0 | yes (1/1 runs) |"), "{aim}");
 }
