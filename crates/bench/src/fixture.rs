@@ -39,7 +39,7 @@ pub fn report(throughput: f64, p99_ms: f64, screen_p99_ms: Option<f64>) -> Repor
         errors: BTreeMap::new(),
         acknowledged: throughput as u64,
         screen: screen_p99_ms.map(|p99_ms| ScreenReport {
-            from: ScreenFrom::Ack,
+            from: ScreenFrom::Send,
             latency: Latency { p99_ms, ..latency },
             shown: throughput as u64,
             missing: 0,
@@ -62,6 +62,7 @@ fn vote() -> VoteRun {
 
 fn screen() -> ScreenRun {
     ScreenRun {
+        rate: 500.0,
         report: report(500.0, 1.0, Some(5.0)),
         memory: Vec::new(),
         failures: Failures::none(),
@@ -124,6 +125,10 @@ pub fn run() -> Run {
             .into(),
         screen: screen(),
         screen_full: screen(),
+        screen_high: ScreenRun {
+            rate: 16_000.0,
+            ..screen()
+        },
         sse: SseRun {
             clients: 100,
             open: 100,

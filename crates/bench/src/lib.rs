@@ -29,6 +29,7 @@ mod tables;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use limits::CLIENTS;
 use loadgen::Pace;
 use tokio::time::Instant;
 
@@ -238,13 +239,21 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         step(&what, format!("{rates} = {ratio}"));
     }
     let (rate, duration, batch) = (sizes.screen_rate, sizes.screen_duration, sizes.batch);
-    let screen = phases::screen::run(stack, rate, duration, batch, 0).await?;
+    let few = phases::screen::CONNECTIONS;
+    let screen = phases::screen::run(stack, rate, few, duration, batch, 0).await?;
     step("vote-to-screen p99", screen_p99(&screen));
     let voters = sizes.screen_voters;
-    let screen_full = phases::screen::run(stack, rate, duration, batch, voters).await?;
+    let screen_full = phases::screen::run(stack, rate, few, duration, batch, voters).await?;
     step(
         &format!("  … {} voters", stats::thousands(voters as f64)),
         screen_p99(&screen_full),
+    );
+    // A fifth of vote's closed-loop throughput, on as many connections.
+    let high = (vote.report.throughput / 5.0).max(rate);
+    let screen_high = phases::screen::run(stack, high, CLIENTS, duration, batch, 0).await?;
+    step(
+        &format!("  … at {}", stats::per_second(high)),
+        screen_p99(&screen_high),
     );
     let sse = phases::sse::run(stack, sizes.sse_clients).await?;
     step(
@@ -277,6 +286,7 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         batches,
         screen,
         screen_full,
+        screen_high,
         sse,
     })
 }

@@ -148,10 +148,13 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
          its processing list are empty; a queued vote missing from the table counts as failed. \
          The same, with the raw upsert first, at batch sizes {} too.\n\
          - **vote-to-screen.** vote, worker and result together; `loadgen` votes at {:.0}/s on a \
-         fixed schedule for {:.1} s while a probe follows result's `/events`; a vote's latency \
-         runs from its acknowledgement to the first event whose total includes it. Once on an \
-         empty table, once with {} earlier voters in it (the original app's count scans them \
-         all; result reads its tally instead).\n\
+         fixed schedule on 10 connections for {:.1} s while a probe follows result's `/events`; \
+         a vote's latency runs from the click (when the schedule meant to send it, so vote's \
+         answer and any wait for a connection count) to the first event whose total includes \
+         it. Once on an empty table, once with {} earlier voters in it (the original app's \
+         count scans them all; result reads its tally instead), and once on an empty table at \
+         a fifth of the closed-loop vote throughput of the same run (or the rate above, if \
+         that is higher), on 50 connections.\n\
          - **Idle SSE clients.** {} streams opened on a fresh result; RSS once all are open, and \
          the time from one `votes_changed` notification until every client had the new tally.\n\
          - **Memory** is the peak of `/proc/<pid>/smaps_rollup` sampled every 50 ms; **CPU** is \

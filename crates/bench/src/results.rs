@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::Sizes;
 use crate::failures::Failures;
 use crate::images::Image;
+use crate::limits::CLIENTS;
 use crate::machine::Machine;
 use crate::phases::batches::BatchRun;
 use crate::phases::open_loop::{self, OpenRun};
@@ -68,6 +69,8 @@ pub struct Run {
     pub screen: ScreenRun,
     /// The same with [`Sizes::screen_voters`] voters already counted.
     pub screen_full: ScreenRun,
+    /// Vote-to-screen at a fifth of vote's closed-loop throughput.
+    pub screen_high: ScreenRun,
     /// Idle event streams on result.
     pub sse: SseRun,
 }
@@ -252,7 +255,16 @@ impl Results {
                 |r| &r.screen_full,
             ),
         ];
-        for (setting, of) in screens {
+        let high = self.figure(|r| Some(r.screen_high.rate));
+        let high: (String, ScreenOf) = (
+            format!(
+                "at a fifth of vote's rate ({}), {} connections",
+                high.show(stats::per_second),
+                CLIENTS
+            ),
+            |r| &r.screen_high,
+        );
+        for (setting, of) in screens.into_iter().chain([high]) {
             for (aim, limit) in [("", 100.0), (" (DESIGN §8 aim)", 25.0)] {
                 goals.push(self.judge(
                     format!("vote-to-screen p99 {setting}{aim}"),

@@ -35,9 +35,11 @@ pub fn latency(md: &mut String, results: &Results) {
     let always = |r: &Run| Some(r.vote_always.report.latency);
     let screen = |r: &Run| r.screen.report.screen.as_ref().map(|s| s.latency);
     let full = |r: &Run| r.screen_full.report.screen.as_ref().map(|s| s.latency);
+    let high = |r: &Run| r.screen_high.report.screen.as_ref().map(|s| s.latency);
+    let high_rate = results.figure(|r| Some(r.screen_high.rate));
     let rate = results.sizes.screen_rate;
     let voters = stats::thousands(results.sizes.screen_voters as f64);
-    let rows: [(String, LatencyOf, FailuresOf); 4] = [
+    let rows: [(String, LatencyOf, FailuresOf); 5] = [
         (
             "vote `POST /`, 50 connections, closed loop".into(),
             &vote,
@@ -57,6 +59,14 @@ pub fn latency(md: &mut String, results: &Results) {
             format!("vote-to-screen at {rate:.0} votes/s, {voters} voters in the table"),
             &full,
             |r| &r.screen_full.failures,
+        ),
+        (
+            format!(
+                "vote-to-screen at a fifth of vote's rate ({}), empty table",
+                high_rate.show(stats::per_second)
+            ),
+            &high,
+            |r| &r.screen_high.failures,
         ),
     ];
     for (what, of, failed) in rows {

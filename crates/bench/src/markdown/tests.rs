@@ -246,3 +246,27 @@ fn every_batch_size_has_its_row_and_its_own_failures() {
     );
     assert!(aim.ends_with("| 0.90× | 0 | yes (1/1 runs) |"), "{aim}");
 }
+
+#[test]
+fn the_high_rate_screen_rows_name_their_rate_and_fail_on_missing_votes() {
+    let mut run = fixture::run();
+    let screen = run.screen_high.report.screen.as_mut().expect("probed");
+    screen.missing = 9;
+    run.screen_high.failures = Failures::of_load(&run.screen_high.report);
+    let md = render(&fixture::results(vec![run]), "p.svg", "bench");
+    let goal = row(
+        &md,
+        "vote-to-screen p99 at a fifth of vote's rate (16,000/s), 50 connections (DESIGN §8 aim)",
+    );
+    assert!(
+        goal.ends_with("| < 25 ms | 5.00 ms | 9 (missing votes 9) | **no**: failures (0/1 runs) |"),
+        "{goal}"
+    );
+    let low = row(&md, "vote-to-screen p99 at 500 votes/s (DESIGN §8 aim)");
+    assert!(low.ends_with("| 0 | yes (1/1 runs) |"), "{low}");
+    let latency = row(
+        &md,
+        "vote-to-screen at a fifth of vote's rate (16,000/s), empty table",
+    );
+    assert!(latency.ends_with("| 9 (missing votes 9) |"), "{latency}");
+}
