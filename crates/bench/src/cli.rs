@@ -28,6 +28,10 @@ pub struct Cli {
     /// Use the service binaries as they are instead of building them.
     #[arg(long)]
     pub no_build: bool,
+    /// Serve a bare HTTP server on `$PORT` instead (the benchmark starts
+    /// itself so to measure the HTTP ceiling).
+    #[arg(long, hide = true, value_enum)]
+    pub serve_bare: Option<crate::bare::Kind>,
 }
 
 impl Cli {

@@ -9,6 +9,9 @@ use loadgen::{Latency, Report, ScreenFrom, ScreenReport};
 use crate::Sizes;
 use crate::failures::Failures;
 use crate::machine::Machine;
+use crate::phases::batches::{BatchRun, OTHER_BATCHES};
+use crate::phases::open_loop::{FRACTIONS, OpenRun};
+use crate::phases::wrk::{WrkRun, WrkRuns};
 use crate::phases::{drain::DrainRun, screen::ScreenRun, sse::SseRun, vote::VoteRun};
 use crate::procs::Memory;
 use crate::results::{Results, Run};
@@ -36,7 +39,7 @@ pub fn report(throughput: f64, p99_ms: f64, screen_p99_ms: Option<f64>) -> Repor
         errors: BTreeMap::new(),
         acknowledged: throughput as u64,
         screen: screen_p99_ms.map(|p99_ms| ScreenReport {
-            from: ScreenFrom::Ack,
+            from: ScreenFrom::Send,
             latency: Latency { p99_ms, ..latency },
             shown: throughput as u64,
             missing: 0,
@@ -59,8 +62,28 @@ fn vote() -> VoteRun {
 
 fn screen() -> ScreenRun {
     ScreenRun {
+        rate: 500.0,
         report: report(500.0, 1.0, Some(5.0)),
         memory: Vec::new(),
+        failures: Failures::none(),
+    }
+}
+
+fn wrk(throughput: f64) -> WrkRun {
+    WrkRun {
+        throughput,
+        p50_ms: 0.5,
+        p99_ms: 1.0,
+        failures: Failures::none(),
+        ok: throughput as u64,
+    }
+}
+
+fn drain() -> DrainRun {
+    DrainRun {
+        rate: 90_000.0,
+        memory: Memory::default(),
+        cpu: Vec::new(),
         failures: Failures::none(),
     }
 }
@@ -72,16 +95,40 @@ pub fn run() -> Run {
         rpush_cpu: Vec::new(),
         rpush_pipelined: 700_000.0,
         vote: vote(),
+        bare_lean: VoteRun {
+            report: report(90_000.0, 0.8, None),
+            ..vote()
+        },
+        bare_axum: vote(),
+        open: FRACTIONS
+            .map(|fraction| OpenRun {
+                fraction,
+                rate: 80_000.0 * fraction,
+                vote: vote(),
+                bare: vote(),
+            })
+            .into(),
+        wrk: WrkRuns {
+            vote: Some(wrk(80_000.0)),
+            bare: Some(wrk(90_000.0)),
+        },
         vote_always: vote(),
         upsert: 100_000.0,
-        drain: DrainRun {
-            rate: 60_000.0,
-            memory: Memory::default(),
-            cpu: Vec::new(),
-            failures: Failures::none(),
-        },
+        drain_batch: 1000,
+        drain: drain(),
+        batches: OTHER_BATCHES
+            .map(|batch| BatchRun {
+                batch,
+                upsert: 100_000.0,
+                drain: drain(),
+            })
+            .into(),
         screen: screen(),
         screen_full: screen(),
+        screen_high: ScreenRun {
+            rate: 16_000.0,
+            ..screen()
+        },
         sse: SseRun {
             clients: 100,
             open: 100,

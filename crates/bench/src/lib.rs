@@ -9,6 +9,7 @@
 //! result. Runs are repeated and each figure reported as its median with
 //! min and max, in BENCHMARKS.md with an SVG plot.
 
+pub mod bare;
 pub mod cli;
 mod failures;
 #[cfg(test)]
@@ -28,6 +29,8 @@ mod tables;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use limits::CLIENTS;
+use loadgen::Pace;
 use tokio::time::Instant;
 
 pub use crate::results::{Results, Verdict};
@@ -193,8 +196,22 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
     let (redis_port, redis_pid) = (stack.redis.port(), stack.redis_pid);
     let rpush = limits::rpush(redis_port, redis_pid, sizes.rpush_requests, None).await?;
     step("RPUSH un-pipelined", stats::per_second(rpush.rate));
-    let vote = phases::vote::run(stack, sizes.vote_warmup, sizes.vote_duration).await?;
+    let (warmup, duration) = (sizes.vote_warmup, sizes.vote_duration);
+    let vote = phases::vote::run(stack, Pace::Max, warmup, duration).await?;
     step("vote POST", rate_and_p99(&vote));
+    let bare_lean = phases::bare::run(stack, bare::Kind::Lean, Pace::Max, warmup, duration).await?;
+    step("bare HTTP (lean)", rate_and_p99(&bare_lean));
+    let bare_axum = phases::bare::run(stack, bare::Kind::Axum, Pace::Max, warmup, duration).await?;
+    step("bare HTTP (axum)", rate_and_p99(&bare_axum));
+    let open = phases::open_loop::run(stack, vote.report.throughput, warmup, duration).await?;
+    for o in &open {
+        let what = format!("  … open loop at {}", o.percent());
+        step(&what, rate_and_p99(&o.vote));
+        step("    bare HTTP (lean)", rate_and_p99(&o.bare));
+    }
+    let wrk = phases::wrk::run(stack, warmup + duration).await?;
+    step("wrk: vote", wrk_rate(wrk.vote.as_ref()));
+    step("wrk: bare HTTP (lean)", wrk_rate(wrk.bare.as_ref()));
     let vote_always = phases::fsync::run(stack, sizes.vote_warmup, sizes.vote_duration).await?;
     step("  … appendfsync always", rate_and_p99(&vote_always));
     let pipeline = Some(limits::PIPELINE);
@@ -210,14 +227,33 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
     step("raw batched upsert", stats::per_second(upsert));
     let drain = phases::drain::run(stack, sizes.drain_votes, sizes.batch).await?;
     step("worker drain", stats::per_second(drain.rate));
+    let batches = phases::batches::run(stack, sizes.upsert_rows, sizes.drain_votes).await?;
+    for b in &batches {
+        let ratio = stats::ratio(b.drain.rate / b.upsert);
+        let what = format!("  … batch {}", b.batch);
+        let rates = format!(
+            "{} ÷ {}",
+            stats::per_second(b.drain.rate),
+            stats::per_second(b.upsert)
+        );
+        step(&what, format!("{rates} = {ratio}"));
+    }
     let (rate, duration, batch) = (sizes.screen_rate, sizes.screen_duration, sizes.batch);
-    let screen = phases::screen::run(stack, rate, duration, batch, 0).await?;
+    let few = phases::screen::CONNECTIONS;
+    let screen = phases::screen::run(stack, rate, few, duration, batch, 0).await?;
     step("vote-to-screen p99", screen_p99(&screen));
     let voters = sizes.screen_voters;
-    let screen_full = phases::screen::run(stack, rate, duration, batch, voters).await?;
+    let screen_full = phases::screen::run(stack, rate, few, duration, batch, voters).await?;
     step(
         &format!("  … {} voters", stats::thousands(voters as f64)),
         screen_p99(&screen_full),
+    );
+    // A fifth of vote's closed-loop throughput, on as many connections.
+    let high = (vote.report.throughput / 5.0).max(rate);
+    let screen_high = phases::screen::run(stack, high, CLIENTS, duration, batch, 0).await?;
+    step(
+        &format!("  … at {}", stats::per_second(high)),
+        screen_p99(&screen_high),
     );
     let sse = phases::sse::run(stack, sizes.sse_clients).await?;
     step(
@@ -239,11 +275,18 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         rpush_cpu: rpush.cpu,
         rpush_pipelined,
         vote,
+        bare_lean,
+        bare_axum,
+        open,
+        wrk,
         vote_always,
         upsert,
+        drain_batch: sizes.batch,
         drain,
+        batches,
         screen,
         screen_full,
+        screen_high,
         sse,
     })
 }
@@ -254,6 +297,16 @@ fn rate_and_p99(vote: &phases::vote::VoteRun) -> String {
         stats::per_second(vote.report.throughput),
         stats::ms(vote.report.latency.p99_ms)
     )
+}
+
+fn wrk_rate(run: Option<&phases::wrk::WrkRun>) -> String {
+    run.map_or("wrk not installed".into(), |w| {
+        format!(
+            "{}, p99 {}",
+            stats::per_second(w.throughput),
+            stats::ms(w.p99_ms)
+        )
+    })
 }
 
 fn screen_p99(screen: &phases::screen::ScreenRun) -> String {

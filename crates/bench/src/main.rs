@@ -17,6 +17,11 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &bench::cli::Cli) -> anyhow::Result<()> {
+    if let Some(kind) = cli.serve_bare {
+        let port = std::env::var("PORT").context("--serve-bare needs PORT")?;
+        let port = port.parse().context("PORT must be a port number")?;
+        return bench::bare::serve(kind, port).context("serving the bare HTTP server");
+    }
     let options = cli.options()?;
     // One thread, like redis-benchmark: the load generator drives the
     // services the way redis-benchmark drives Redis, on one core at most.

@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use crate::phases::batches::OTHER_BATCHES;
+use crate::phases::open_loop::{self, FRACTIONS};
 use crate::results::{Results, Run, Verdict};
 use crate::stats::{self, Figure};
 use crate::tables;
@@ -83,7 +85,10 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
             ratio.show(stats::ratio)
         );
     }
+    tables::batches(&mut md, results);
     tables::latency(&mut md, results);
+    tables::open_loop(&mut md, results);
+    tables::wrk(&mut md, results);
     tables::memory(&mut md, results);
     tables::cpu(&mut md, results);
     let _ = writeln!(md, "\n## Images\n");
@@ -121,18 +126,35 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
          - **vote.** `loadgen` on 50 keep-alive connections, closed loop, a new voter per vote, \
          {:.1} s of warm-up then {:.1} s measured; latency is from send to answer. No worker \
          runs, so every acknowledged vote must be in the queue afterwards.\n\
-         - **Durability.** The vote phase again right after it, with Redis set to `appendfsync \
+         - **HTTP ceiling.** The benchmark's own binary, started again as a bare server on \
+         tokio's default runtime as vote is, under the same load right after vote: *lean* \
+         reads each request with `httparse` and writes vote's JSON answer (same head, body \
+         of the same length) in one write, doing nothing else; *axum* is DESIGN.md §8's bare \
+         axum handler, which parses the form and the cookie and builds the JSON. The lean \
+         one is the ceiling vote's ratio is taken against.\n\
+         - **wrk.** Debian's `wrk -t1 -c 50 --timeout 10s` with a Lua script that votes as \
+         loadgen does (a new voter per vote, options in turn, JSON answers), for the vote \
+         phase's warm-up and length together rounded up to whole seconds (wrk has no \
+         warm-up), against a fresh vote and then a fresh bare lean server.\n\
+         - **Open loop.** The same load on a fixed schedule at {} of the closed-loop \
+         throughput just measured (the same warm-up and length); latency is from each \
+         vote's due time to its answer. The bare lean server follows each on the same schedule.\n\
+         - **Durability.** The closed-loop vote phase again, with Redis set to `appendfsync \
          always` (`CONFIG SET`, then back to `everysec`): Redis then fsyncs its append-only file \
          before it answers, so an acknowledged vote survives a power loss; vote coalesces \
          concurrent votes into one `RPUSH`, so one fsync covers a batch.\n\
          - **worker.** {} votes queued first, then one worker with `BATCH_SIZE={}`; timed from \
          the last look that found the queue full (or the worker's start) until the queue and \
-         its processing list are empty; a queued vote missing from the table counts as failed.\n\
+         its processing list are empty; a queued vote missing from the table counts as failed. \
+         The same, with the raw upsert first, at batch sizes {} too.\n\
          - **vote-to-screen.** vote, worker and result together; `loadgen` votes at {:.0}/s on a \
-         fixed schedule for {:.1} s while a probe follows result's `/events`; a vote's latency \
-         runs from its acknowledgement to the first event whose total includes it. Once on an \
-         empty table, once with {} earlier voters in it (the original app's count scans them \
-         all; result reads its tally instead).\n\
+         fixed schedule on 10 connections for {:.1} s while a probe follows result's `/events`; \
+         a vote's latency runs from the click (when the schedule meant to send it, so vote's \
+         answer and any wait for a connection count) to the first event whose total includes \
+         it. Once on an empty table, once with {} earlier voters in it (the original app's \
+         count scans them all; result reads its tally instead), and once on an empty table at \
+         a fifth of the closed-loop vote throughput of the same run (or the rate above, if \
+         that is higher), on 50 connections.\n\
          - **Idle SSE clients.** {} streams opened on a fresh result; RSS once all are open, and \
          the time from one `votes_changed` notification until every client had the new tally.\n\
          - **Memory** is the peak of `/proc/<pid>/smaps_rollup` sampled every 50 ms; **CPU** is \
@@ -143,8 +165,10 @@ pub fn render(results: &Results, plot: &str, command: &str) -> String {
         s.batch,
         s.vote_warmup.as_secs_f64(),
         s.vote_duration.as_secs_f64(),
+        FRACTIONS.map(open_loop::percent).join(" and "),
         stats::thousands(s.drain_votes as f64),
         s.batch,
+        OTHER_BATCHES.map(|b| b.to_string()).join(" and "),
         s.screen_rate,
         s.screen_duration.as_secs_f64(),
         stats::thousands(s.screen_voters as f64),
@@ -207,6 +231,18 @@ fn side_by_side(results: &Results) -> Vec<(String, Figure, String, Figure, Figur
         )
     };
     vec![
+        row(
+            "vote `POST /`, 50 connections",
+            |r| r.vote.report.throughput,
+            "bare HTTP server (lean), same POST and answer, 50 connections",
+            |r| r.bare_lean.report.throughput,
+        ),
+        row(
+            "vote `POST /`, 50 connections",
+            |r| r.vote.report.throughput,
+            "bare axum handler (parses the form, builds the JSON), 50 connections",
+            |r| r.bare_axum.report.throughput,
+        ),
         row(
             "vote `POST /`, 50 connections",
             |r| r.vote.report.throughput,

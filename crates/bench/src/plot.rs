@@ -18,6 +18,7 @@ const LIMIT: RGBColor = RGBColor(150, 150, 150);
 const OURS: RGBColor = RGBColor(47, 128, 237);
 const SCREEN: RGBColor = RGBColor(235, 87, 87);
 const FULL: RGBColor = RGBColor(242, 153, 74);
+const HIGH: RGBColor = RGBColor(155, 81, 224);
 
 /// Draws the plot to `path`.
 pub fn draw(results: &Results, path: &Path) -> Result<(), Error> {
@@ -45,7 +46,8 @@ fn throughput<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let bars: [(&str, RateOf, RGBColor); 4] = [
+    let bars: [(&str, RateOf, RGBColor); 5] = [
+        ("bare HTTP", |r| r.bare_lean.report.throughput, LIMIT),
         ("RPUSH ×1", |r| r.rpush, LIMIT),
         ("vote POST", |r| r.vote.report.throughput, OURS),
         ("raw upsert", |r| r.upsert, LIMIT),
@@ -135,10 +137,17 @@ where
             .iter()
             .filter_map(|r| r.screen_full.report.screen.as_ref().map(|s| &s.histogram)),
     );
+    let high = pooled(
+        results
+            .runs
+            .iter()
+            .filter_map(|r| r.screen_high.report.screen.as_ref().map(|s| &s.histogram)),
+    );
     let curves = [
         ("vote POST, 50 connections, closed loop", vote, OURS),
         ("vote-to-screen, empty table", screen, SCREEN),
         ("vote-to-screen, table of earlier voters", full, FULL),
+        ("vote-to-screen, a fifth of vote's rate", high, HIGH),
     ];
     let points = |h: &Histogram<u64>| -> Vec<(f64, f64)> {
         if h.is_empty() {

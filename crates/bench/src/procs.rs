@@ -29,11 +29,13 @@ pub struct Service {
 }
 
 impl Service {
-    /// Starts `bin` with `env` on a free port (given to it as `PORT`) and
-    /// waits until its `/healthz` answers 200. Its log goes to `log`.
+    /// Starts `bin` with `args` and `env` on a free port (given to it as
+    /// `PORT`) and waits until its `/healthz` answers 200. Its log goes to
+    /// `log`.
     pub async fn start(
         name: &'static str,
         bin: &Path,
+        args: &[&str],
         env: &[(&str, String)],
         log: &Path,
     ) -> Result<Service, Error> {
@@ -44,6 +46,7 @@ impl Service {
         })?;
         let mut command = Command::new(bin);
         command
+            .args(args)
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .env("PORT", port.to_string())
             .env("RUST_LOG", "warn")

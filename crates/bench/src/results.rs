@@ -6,17 +6,29 @@ use std::time::Duration;
 use crate::Sizes;
 use crate::failures::Failures;
 use crate::images::Image;
+use crate::limits::CLIENTS;
 use crate::machine::Machine;
+use crate::phases::batches::BatchRun;
+use crate::phases::open_loop::{self, OpenRun};
+use crate::phases::wrk::{WrkRun, WrkRuns};
 use crate::phases::{drain::DrainRun, screen::ScreenRun, sse::SseRun, vote::VoteRun};
 use crate::stats::{self, Figure};
+
+mod lookup;
 
 /// The original app's vote POST rate on this machine kind, from the issue
 /// (gunicorn, 4 workers: 600–800/s). Not measured here; the goal is 20×
 /// its top.
 pub const ORIGINAL_POST_RATE: f64 = 800.0;
 
+/// The open-loop fraction the latency goal is judged at (issue 14).
+const OPEN_LOOP_GOAL: f64 = 0.5;
+
 /// Picks one vote phase out of a run.
 type VoteOf = fn(&Run) -> &VoteRun;
+
+/// Picks wrk's load of one target out of a run.
+type WrkOf = fn(&Run) -> Option<&WrkRun>;
 
 /// Picks one vote-to-screen phase out of a run.
 type ScreenOf = fn(&Run) -> &ScreenRun;
@@ -37,16 +49,30 @@ pub struct Run {
     pub rpush_pipelined: f64,
     /// vote at full speed, Redis at `appendfsync everysec`.
     pub vote: VoteRun,
+    /// The bare lean HTTP server under the same load: the HTTP ceiling.
+    pub bare_lean: VoteRun,
+    /// The bare axum handler under the same load.
+    pub bare_axum: VoteRun,
+    /// vote on a fixed schedule at fractions of `vote`'s throughput.
+    pub open: Vec<OpenRun>,
+    /// Debian's wrk against vote and the bare lean server.
+    pub wrk: WrkRuns,
     /// The same with Redis at `appendfsync always`.
     pub vote_always: VoteRun,
-    /// Raw batched upsert, rows per second.
+    /// Raw batched upsert, rows per second, at [`Run::drain_batch`].
     pub upsert: f64,
+    /// The batch size of `upsert` and `drain`: [`Sizes::batch`].
+    pub drain_batch: usize,
     /// The worker draining a full queue.
     pub drain: DrainRun,
+    /// The raw upsert and the worker at other batch sizes.
+    pub batches: Vec<BatchRun>,
     /// Vote-to-screen through all services, from an empty table.
     pub screen: ScreenRun,
     /// The same with [`Sizes::screen_voters`] voters already counted.
     pub screen_full: ScreenRun,
+    /// Vote-to-screen at a fifth of vote's closed-loop throughput.
+    pub screen_high: ScreenRun,
     /// Idle event streams on result.
     pub sse: SseRun,
 }
@@ -135,6 +161,53 @@ impl Results {
                 |v| v < 10.0,
             ));
         }
+        goals.push(self.judge(
+            format!(
+                "vote: p99 latency, open loop at {} of its closed-loop rate",
+                open_loop::percent(OPEN_LOOP_GOAL)
+            ),
+            "< 5 ms".into(),
+            |r| Some(r.open_at(OPEN_LOOP_GOAL)?.vote.report.latency.p99_ms),
+            |r| {
+                let open = r.open_at(OPEN_LOOP_GOAL);
+                open.map_or_else(Failures::none, |o| o.vote.failures.clone())
+            },
+            stats::ms,
+            |v| v < 5.0,
+        ));
+        goals.push(self.judge(
+            "vote ÷ bare HTTP ceiling, same load generator, 50 connections".into(),
+            "≥ 0.80×".into(),
+            |r| Some(r.vote.report.throughput / r.bare_lean.report.throughput),
+            |r| r.vote.failures.clone().and(&r.bare_lean.failures),
+            stats::ratio,
+            |v| v >= 0.8,
+        ));
+        let generators: [(&str, VoteOf, WrkOf); 2] = [
+            ("vote", |r| &r.vote, |r| r.wrk.vote.as_ref()),
+            (
+                "bare HTTP server (lean)",
+                |r| &r.bare_lean,
+                |r| r.wrk.bare.as_ref(),
+            ),
+        ];
+        for (target, loadgen, wrk) in generators {
+            let mut goal = self.judge(
+                format!("loadgen ÷ wrk, {target}, same run"),
+                "0.90–1.10×".into(),
+                |r| Some(loadgen(r).report.throughput / wrk(r)?.throughput),
+                |r| {
+                    let theirs = wrk(r).map_or_else(Failures::none, |w| w.failures.clone());
+                    loadgen(r).failures.clone().and(&theirs)
+                },
+                stats::ratio,
+                |v| (0.9..=1.1).contains(&v),
+            );
+            if self.runs.iter().all(|r| wrk(r).is_none()) {
+                goal.measured = crate::tables::WRK_ABSENT.into();
+            }
+            goals.push(goal);
+        }
         goals.extend([
             self.judge(
                 "vote ÷ un-pipelined RPUSH (DESIGN §8 aim)".into(),
@@ -160,6 +233,17 @@ impl Results {
                 stats::ratio,
                 |v| v >= 0.5,
             ),
+            self.judge(
+                format!(
+                    "worker ÷ raw batched upsert, batch {} (DESIGN §8 aim)",
+                    self.sizes.batch
+                ),
+                "≥ 0.85×".into(),
+                |r| Some(r.drain.rate / r.upsert),
+                |r| r.drain.failures.clone(),
+                stats::ratio,
+                |v| v >= 0.85,
+            ),
         ]);
         let screens: [(String, ScreenOf); 2] = [
             (format!("at {:.0} votes/s", self.sizes.screen_rate), |r| {
@@ -173,7 +257,16 @@ impl Results {
                 |r| &r.screen_full,
             ),
         ];
-        for (setting, of) in screens {
+        let high = self.figure(|r| Some(r.screen_high.rate));
+        let high: (String, ScreenOf) = (
+            format!(
+                "at a fifth of vote's rate ({}), {} connections",
+                high.show(stats::per_second),
+                CLIENTS
+            ),
+            |r| &r.screen_high,
+        );
+        for (setting, of) in screens.into_iter().chain([high]) {
             for (aim, limit) in [("", 100.0), (" (DESIGN §8 aim)", 25.0)] {
                 goals.push(self.judge(
                     format!("vote-to-screen p99 {setting}{aim}"),

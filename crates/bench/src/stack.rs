@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::Error;
+use crate::bare::{self, SERVE_BARE_FLAG};
 use crate::procs::{Service, child_named};
 
 /// Redis, PostgreSQL, a database connection and where the binaries are.
@@ -51,6 +52,11 @@ impl Stack {
         Ok(stack)
     }
 
+    /// A file of this run's, beside the services' logs.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.logs.join(name)
+    }
+
     /// A Redis connection for the benchmark's own commands.
     pub async fn redis(&self) -> redis::aio::MultiplexedConnection {
         self.redis.connection().await
@@ -87,6 +93,22 @@ impl Stack {
         self.service("result", &env).await
     }
 
+    /// Starts a bare HTTP server of `kind`: this benchmark's own binary,
+    /// started again with a hidden flag.
+    pub async fn bare(&mut self, kind: bare::Kind) -> Result<Service, Error> {
+        let exe = std::env::current_exe().map_err(|source| Error::Io {
+            what: "finding the benchmark's own binary".into(),
+            source,
+        })?;
+        self.started += 1;
+        let name = crate::phases::bare::process(kind);
+        let log = self
+            .logs
+            .join(format!("bare-{}-{}.log", kind.flag(), self.started));
+        let args = [SERVE_BARE_FLAG, kind.flag()];
+        Service::start(name, &exe, &args, &[], &log).await
+    }
+
     async fn service(
         &mut self,
         name: &'static str,
@@ -94,6 +116,6 @@ impl Stack {
     ) -> Result<Service, Error> {
         self.started += 1;
         let log = self.logs.join(format!("{name}-{}.log", self.started));
-        Service::start(name, &self.bins.join(name), env, &log).await
+        Service::start(name, &self.bins.join(name), &[], env, &log).await
     }
 }

@@ -6,6 +6,14 @@ use crate::failures::Failures;
 use crate::results::{Results, Run};
 use crate::stats;
 
+mod batches;
+mod open;
+mod wrk;
+
+pub use batches::batches;
+pub use open::open_loop;
+pub use wrk::{ABSENT as WRK_ABSENT, wrk};
+
 /// Picks one latency summary out of a run.
 type LatencyOf<'a> = &'a dyn Fn(&Run) -> Option<loadgen::Latency>;
 /// Picks the failures of the phase behind a latency row out of a run.
@@ -27,9 +35,11 @@ pub fn latency(md: &mut String, results: &Results) {
     let always = |r: &Run| Some(r.vote_always.report.latency);
     let screen = |r: &Run| r.screen.report.screen.as_ref().map(|s| s.latency);
     let full = |r: &Run| r.screen_full.report.screen.as_ref().map(|s| s.latency);
+    let high = |r: &Run| r.screen_high.report.screen.as_ref().map(|s| s.latency);
+    let high_rate = results.figure(|r| Some(r.screen_high.rate));
     let rate = results.sizes.screen_rate;
     let voters = stats::thousands(results.sizes.screen_voters as f64);
-    let rows: [(String, LatencyOf, FailuresOf); 4] = [
+    let rows: [(String, LatencyOf, FailuresOf); 5] = [
         (
             "vote `POST /`, 50 connections, closed loop".into(),
             &vote,
@@ -49,6 +59,14 @@ pub fn latency(md: &mut String, results: &Results) {
             format!("vote-to-screen at {rate:.0} votes/s, {voters} voters in the table"),
             &full,
             |r| &r.screen_full.failures,
+        ),
+        (
+            format!(
+                "vote-to-screen at a fifth of vote's rate ({}), empty table",
+                high_rate.show(stats::per_second)
+            ),
+            &high,
+            |r| &r.screen_high.failures,
         ),
     ];
     for (what, of, failed) in rows {
@@ -183,12 +201,22 @@ pub fn cpu(md: &mut String, results: &Results) {
         md,
         "| phase | process | cores | CPU per operation |\n|---|---|---|---|"
     );
-    let phases: [(&str, CpuOf, RateOf); 4] = [
+    let phases: [(&str, CpuOf, RateOf); 6] = [
         ("`RPUSH` un-pipelined", |r| &r.rpush_cpu, |r| r.rpush),
         (
             "vote at full speed",
             |r| &r.vote.cpu,
             |r| r.vote.report.throughput,
+        ),
+        (
+            "bare HTTP server (lean) at full speed",
+            |r| &r.bare_lean.cpu,
+            |r| r.bare_lean.report.throughput,
+        ),
+        (
+            "bare axum handler at full speed",
+            |r| &r.bare_axum.cpu,
+            |r| r.bare_axum.report.throughput,
         ),
         (
             "vote, `appendfsync always`",

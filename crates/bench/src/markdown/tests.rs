@@ -22,7 +22,7 @@ fn a_clean_run_reaches_its_goals_with_nothing_failed() {
     );
     let drain = row(&md, "worker: drain rate, batch 1000");
     assert!(
-        drain.ends_with("| 60,000/s | 0 | yes (1/1 runs) |"),
+        drain.ends_with("| 90,000/s | 0 | yes (1/1 runs) |"),
         "{drain}"
     );
     assert!(!md.contains("**no**"), "{md}");
@@ -134,4 +134,139 @@ fn the_header_names_the_commit_and_stale_images_are_not_judged() {
         md.contains("| worker | `voting/worker:local` | 13.0 MB | stale: no `"),
         "{md}"
     );
+}
+
+#[test]
+fn open_loop_rows_show_the_rate_asked_and_fail_on_their_own_failures() {
+    let mut run = fixture::run();
+    let half = run
+        .open
+        .first_mut()
+        .expect("the fixture has open-loop loads");
+    half.vote.report.errors.insert("timeout".into(), 4);
+    half.vote.failures = Failures::of_load(&half.vote.report);
+    let md = render(&fixture::results(vec![run]), "p.svg", "bench");
+    let goal = row(
+        &md,
+        "vote: p99 latency, open loop at 50% of its closed-loop rate",
+    );
+    assert!(
+        goal.ends_with("| 4 (request timeout 4) | **no**: failures (0/1 runs) |"),
+        "{goal}"
+    );
+    let half = row(&md, "vote `POST /` at 50% of vote's closed-loop rate");
+    assert!(half.contains("| 40,000/s | 80,000/s |"), "{half}");
+    assert!(half.ends_with("| 4 (request timeout 4) |"), "{half}");
+    let most = row(&md, "vote `POST /` at 90% of vote's closed-loop rate");
+    assert!(most.ends_with("| 0 |"), "{most}");
+    let closed = row(&md, "vote: p99 latency, 50 connections");
+    assert!(closed.ends_with("| 0 | yes (1/1 runs) |"), "{closed}");
+}
+
+#[test]
+fn vote_is_judged_against_the_bare_ceiling_and_its_failures() {
+    let md = render(&fixture::results(vec![fixture::run()]), "p.svg", "bench");
+    let ceiling = row(
+        &md,
+        "vote ÷ bare HTTP ceiling, same load generator, 50 connections",
+    );
+    assert!(
+        ceiling.ends_with("| 0.89× | 0 | yes (1/1 runs) |"),
+        "{ceiling}"
+    );
+    let mut run = fixture::run();
+    run.bare_lean.report.errors.insert("closed".into(), 2);
+    run.bare_lean.failures = Failures::of_load(&run.bare_lean.report);
+    let md = render(&fixture::results(vec![run]), "p.svg", "bench");
+    let ceiling = row(
+        &md,
+        "vote ÷ bare HTTP ceiling, same load generator, 50 connections",
+    );
+    assert!(
+        ceiling.ends_with("| 2 (request closed 2) | **no**: failures (0/1 runs) |"),
+        "{ceiling}"
+    );
+    let rate = row(&md, "vote: POST rate, 50 connections");
+    assert!(rate.ends_with("| 0 | yes (1/1 runs) |"), "{rate}");
+}
+
+#[test]
+fn without_wrk_its_rows_say_so_and_fail_nothing() {
+    let md = render(&fixture::results(vec![fixture::run()]), "p.svg", "bench");
+    let vote = row(&md, "loadgen ÷ wrk, vote, same run");
+    assert!(vote.ends_with("| 1.00× | 0 | yes (1/1 runs) |"), "{vote}");
+    let mut run = fixture::run();
+    run.wrk.vote = None;
+    run.wrk.bare = None;
+    let md = render(&fixture::results(vec![run]), "p.svg", "bench");
+    let vote = row(&md, "loadgen ÷ wrk, vote, same run");
+    assert!(
+        vote.ends_with("| wrk not installed (`apt-get install wrk`) | 0 | not measured |"),
+        "{vote}"
+    );
+    let table = row(&md, "vote `POST /`");
+    assert!(table.contains("| wrk not installed"), "{table}");
+}
+
+#[test]
+fn wrk_failures_fail_its_row() {
+    let mut run = fixture::run();
+    let wrk = run.wrk.vote.as_mut().expect("the fixture has wrk");
+    wrk.failures.add("wrk timeout", 3);
+    let md = render(&fixture::results(vec![run]), "p.svg", "bench");
+    let vote = row(&md, "loadgen ÷ wrk, vote, same run");
+    assert!(
+        vote.ends_with("| 3 (wrk timeout 3) | **no**: failures (0/1 runs) |"),
+        "{vote}"
+    );
+}
+
+#[test]
+fn every_batch_size_has_its_row_and_its_own_failures() {
+    let mut run = fixture::run();
+    let small = run.batches.iter_mut().find(|b| b.batch == 100);
+    let small = small.expect("the fixture has batch 100");
+    small.drain.failures.add("missing votes", 5);
+    small.drain.rate = 45_000.0;
+    let md = render(&fixture::results(vec![run]), "p.svg", "bench");
+    let rows: Vec<&str> = ["100", "1000", "5000"]
+        .into_iter()
+        .map(|batch| row(&md, batch))
+        .collect();
+    assert!(
+        rows[0].ends_with("| 100,000/s | 45,000/s | 0.45× | 5 (missing votes 5) |"),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[1].ends_with("| 90,000/s | 0.90× | 0 |"), "{}", rows[1]);
+    assert!(rows[2].ends_with("| 0.90× | 0 |"), "{}", rows[2]);
+    let aim = row(
+        &md,
+        "worker ÷ raw batched upsert, batch 1000 (DESIGN §8 aim)",
+    );
+    assert!(aim.ends_with("| 0.90× | 0 | yes (1/1 runs) |"), "{aim}");
+}
+
+#[test]
+fn the_high_rate_screen_rows_name_their_rate_and_fail_on_missing_votes() {
+    let mut run = fixture::run();
+    let screen = run.screen_high.report.screen.as_mut().expect("probed");
+    screen.missing = 9;
+    run.screen_high.failures = Failures::of_load(&run.screen_high.report);
+    let md = render(&fixture::results(vec![run]), "p.svg", "bench");
+    let goal = row(
+        &md,
+        "vote-to-screen p99 at a fifth of vote's rate (16,000/s), 50 connections (DESIGN §8 aim)",
+    );
+    assert!(
+        goal.ends_with("| < 25 ms | 5.00 ms | 9 (missing votes 9) | **no**: failures (0/1 runs) |"),
+        "{goal}"
+    );
+    let low = row(&md, "vote-to-screen p99 at 500 votes/s (DESIGN §8 aim)");
+    assert!(low.ends_with("| 0 | yes (1/1 runs) |"), "{low}");
+    let latency = row(
+        &md,
+        "vote-to-screen at a fifth of vote's rate (16,000/s), empty table",
+    );
+    assert!(latency.ends_with("| 9 (missing votes 9) |"), "{latency}");
 }

@@ -9,6 +9,8 @@
 
 use std::time::Duration;
 
+use loadgen::Pace;
+
 use crate::Error;
 use crate::phases::vote::{self, VoteRun};
 use crate::stack::Stack;
@@ -21,7 +23,7 @@ pub async fn run(
     duration: Duration,
 ) -> Result<VoteRun, Error> {
     set_appendfsync(stack, "always").await?;
-    let measured = vote::run(stack, warmup, duration).await;
+    let measured = vote::run(stack, Pace::Max, warmup, duration).await;
     set_appendfsync(stack, "everysec").await?;
     measured
 }

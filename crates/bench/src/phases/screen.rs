@@ -1,4 +1,7 @@
-//! Vote-to-screen latency at a steady rate, through all three services.
+//! Vote-to-screen latency at a steady rate, through all three services,
+//! from the click: each vote's latency runs from when the schedule meant
+//! to send it, so vote's own answer time and any queueing in front of it
+//! count, until the first tally on the result page that includes it.
 
 use std::time::Duration;
 
@@ -9,15 +12,17 @@ use crate::failures::Failures;
 use crate::procs::{Memory, PeakMemory};
 use crate::stack::Stack;
 
-/// Connections voting at the steady rate; at 1,000 votes/s each sends one
-/// vote every 10 ms, as many separate browsers would.
-const CONNECTIONS: usize = 10;
+/// Connections voting at 1,000 votes/s: each sends one vote every 10 ms,
+/// as many separate browsers would.
+pub const CONNECTIONS: usize = 10;
 
 /// Left out of the latency while connections and caches warm up.
 const WARMUP: Duration = Duration::from_millis(500);
 
 /// What one vote-to-screen phase measured.
 pub struct ScreenRun {
+    /// Votes per second asked for.
+    pub rate: f64,
     /// The load's report, whose `screen` holds the latency.
     pub report: Report,
     /// Peak memory of vote, worker and result under this load.
@@ -26,13 +31,14 @@ pub struct ScreenRun {
     pub failures: Failures,
 }
 
-/// Votes at `rate` per second for `duration` through vote, a worker with
+/// Votes at `rate` per second on `connections` for `duration` through vote, a worker with
 /// `batch` and result, watching result's `/events` as a browser would. The
 /// table first holds `voters` earlier voters: result recounts the whole
 /// table on every change, as the original app's query does.
 pub async fn run(
     stack: &mut Stack,
     rate: f64,
+    connections: usize,
     duration: Duration,
     batch: usize,
     voters: usize,
@@ -57,9 +63,9 @@ pub async fn run(
         ("worker", PeakMemory::watch(worker.pid())),
         ("result", PeakMemory::watch(result.pid())),
     ];
-    let probe = ScreenProbe::connect(&format!("{}events", result.url()), ScreenFrom::Ack).await?;
+    let probe = ScreenProbe::connect(&format!("{}events", result.url()), ScreenFrom::Send).await?;
     let report = VoteLoad::new(vote.url())
-        .connections(CONNECTIONS)
+        .connections(connections)
         .pace(Pace::Rate(rate))
         .warmup(WARMUP)
         .limit(Limit::Duration(duration))
@@ -77,6 +83,7 @@ pub async fn run(
     result.stop().await;
     let failures = Failures::of_load(&report);
     Ok(ScreenRun {
+        rate,
         report,
         memory,
         failures,

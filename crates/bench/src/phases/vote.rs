@@ -1,8 +1,9 @@
-//! vote's POST throughput and latency at 50 connections, closed loop.
+//! vote's POST throughput and latency at 50 connections: closed loop for
+//! its throughput, or on a fixed schedule (see [`crate::phases::open_loop`]).
 
 use std::time::Duration;
 
-use loadgen::{Limit, Report, VoteLoad};
+use loadgen::{Limit, Pace, Report, VoteLoad};
 use voting::queue::QUEUE_KEY;
 
 use crate::Error;
@@ -11,7 +12,7 @@ use crate::limits::CLIENTS;
 use crate::procs::{CpuMeter, Memory, PeakMemory};
 use crate::stack::Stack;
 
-/// What one vote phase measured.
+/// What one vote load measured, at vote or at a bare server.
 pub struct VoteRun {
     /// The load generator's report.
     pub report: Report,
@@ -23,11 +24,13 @@ pub struct VoteRun {
     pub failures: Failures,
 }
 
-/// Votes as fast as vote answers, on [`CLIENTS`] connections, each vote
-/// from a new voter. No worker runs, so every acknowledged vote must still
-/// be in the queue afterwards; those that are not count as missing.
+/// Votes at `pace` (as fast as vote answers, or on a fixed schedule) on
+/// [`CLIENTS`] connections, each vote from a new voter. No worker runs, so
+/// every acknowledged vote must still be in the queue afterwards; those
+/// that are not count as missing.
 pub async fn run(
     stack: &mut Stack,
+    pace: Pace,
     warmup: Duration,
     duration: Duration,
 ) -> Result<VoteRun, Error> {
@@ -41,6 +44,7 @@ pub async fn run(
     ]);
     let report = VoteLoad::new(vote.url())
         .connections(CLIENTS)
+        .pace(pace)
         .warmup(warmup)
         .limit(Limit::Duration(duration))
         .start()
