@@ -66,7 +66,10 @@ fn bad_environments_services_versions_and_engines_are_one_line() {
     let output = muelle(&["update", "hello", "--env", "dev"]).output();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("<--tag <TAG>|--digest <DIGEST>|--force>"), "{stderr}");
+    assert!(
+        stderr.contains("<--tag <TAG>|--digest <DIGEST>|--force>"),
+        "{stderr}"
+    );
     let line = muelle(&["update", "hello", "--env", "dev", "--digest", "sha256:12"]).failure(2);
     assert!(
         line.starts_with("muelle: --digest \"sha256:12\": give sha256:"),
