@@ -82,7 +82,7 @@ pub fn summary(report: &DeployReport) -> String {
     let done: Vec<String> = report
         .services
         .iter()
-        .map(|s| format!("{} {}", s.service, s.outcome))
+        .map(|s| format!("{} {}", s.service, s.outcome.word()))
         .collect();
     if done.is_empty() {
         "no services".to_owned()

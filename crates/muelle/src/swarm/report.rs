@@ -84,7 +84,8 @@ impl From<ServiceReport> for DeployReport {
 }
 
 impl Outcome {
-    fn word(&self) -> &'static str {
+    /// One word for people: `converged`, `FAILED`, …
+    pub fn word(&self) -> &'static str {
         match self {
             Outcome::Unchanged => "unchanged",
             Outcome::Created => "created",
