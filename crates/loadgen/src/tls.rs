@@ -119,12 +119,14 @@ pub(crate) enum OpenError {
     },
     /// The TLS handshake failed: usually a certificate not signed by a
     /// trusted root, or issued for another name.
-    #[error("TLS handshake with {name} failed: {source}")]
+    #[error("TLS handshake with {name} failed: {source}{hint}")]
     Tls {
         /// The name the certificate was checked against.
         name: String,
         /// rustls' reason.
         source: io::Error,
+        /// What to try, when the reason suggests it.
+        hint: &'static str,
     },
 }
 
@@ -156,10 +158,30 @@ impl Stream {
                 Ok(stream) => Ok(Stream::Tls(Box::new(stream))),
                 Err(source) => Err(OpenError::Tls {
                     name: tls.name.to_str().into_owned(),
+                    hint: hint_for(&source),
                     source,
                 }),
             },
         }
+    }
+}
+
+/// A hint for a certificate no trusted root signed: the usual mistake is a
+/// missing or wrong `--ca`.
+fn hint_for(error: &io::Error) -> &'static str {
+    let unknown_issuer = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .is_some_and(|e| {
+            matches!(
+                e,
+                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)
+            )
+        });
+    if unknown_issuer {
+        " (pass the authority that signed the server's certificate with --ca FILE)"
+    } else {
+        ""
     }
 }
 

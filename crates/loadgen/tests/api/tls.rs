@@ -69,8 +69,8 @@ async fn an_untrusted_or_misnamed_certificate_fails_every_request_with_the_reaso
     let ingress = Ingress::start(&pki, addr_of(&stack.vote_url)).await;
     let other = "other.lab.test";
     let cases = [
-        (NAME, pki.other_ca(), "UnknownIssuer"),
-        (other, pki.ca(), "NotValidForName"),
+        (NAME, pki.other_ca(), "UnknownIssuer (pass the authority"),
+        (other, pki.ca(), "not valid for name"),
     ];
     for (host, ca, reason) in cases {
         let rule = format!("{host}:443:127.0.0.1:{}", ingress.https_port);
