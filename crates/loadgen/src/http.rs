@@ -50,6 +50,20 @@ pub struct Response {
     pub location: Option<String>,
 }
 
+impl Response {
+    /// What a refused request's answer said; a redirect says where it
+    /// points, since following it would hide a URL that is not the service's.
+    pub fn describe(&self) -> String {
+        match &self.location {
+            Some(location) => format!(
+                "answered {} redirecting to {location}; redirects are not followed, use that URL",
+                self.status
+            ),
+            None => format!("answered {}", self.status),
+        }
+    }
+}
+
 /// One keep-alive connection.
 pub struct Connection {
     stream: Stream,

@@ -369,7 +369,7 @@ async fn drive(plan: Arc<Plan>) -> Tally {
                 }
                 if response.status != 200 {
                     tally.fail(&plan, Failure::Status(response.status), || {
-                        status_message(&response)
+                        response.describe()
                     });
                     continue;
                 }
@@ -411,16 +411,4 @@ async fn drive(plan: Arc<Plan>) -> Tally {
         }
     }
     tally
-}
-
-/// What a refused vote's answer said; a redirect says where it points,
-/// since following it would hide a URL that is not the service's.
-fn status_message(response: &crate::http::Response) -> String {
-    match &response.location {
-        Some(location) => format!(
-            "answered {} redirecting to {location}; redirects are not followed, use that URL",
-            response.status
-        ),
-        None => format!("answered {}", response.status),
-    }
 }
