@@ -37,6 +37,7 @@ pub fn report(throughput: f64, p99_ms: f64, screen_p99_ms: Option<f64>) -> Repor
         latency,
         service_time: latency,
         errors: BTreeMap::new(),
+        error_messages: BTreeMap::new(),
         acknowledged: throughput as u64,
         screen: screen_p99_ms.map(|p99_ms| ScreenReport {
             from: ScreenFrom::Send,

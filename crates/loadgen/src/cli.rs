@@ -1,5 +1,6 @@
 //! The `loadgen` command line: `vote` and `watch`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::Error;
 use crate::config::{DEFAULT_CONNECTIONS, Voters};
 use crate::screen::ScreenFrom;
+use crate::target::Dial;
 
 /// Vote load generator and vote-to-screen probe for the voting app.
 #[derive(Debug, Parser)]
@@ -71,6 +73,9 @@ pub struct VoteArgs {
     /// Ask for the HTML page, as a browser does, instead of the JSON answer.
     #[arg(long)]
     pub html: bool,
+    /// How to reach the URLs.
+    #[command(flatten)]
+    pub dial: DialArgs,
 }
 
 /// Options of `loadgen watch`.
@@ -85,6 +90,38 @@ pub struct WatchArgs {
     /// How long to hold them [default: until Ctrl-C].
     #[arg(short, long, value_parser = parse_duration)]
     pub duration: Option<Duration>,
+    /// How to reach the URL.
+    #[command(flatten)]
+    pub dial: DialArgs,
+}
+
+/// How `https://` and redirected URLs are reached, for every URL of a
+/// command. Redirects are never followed: a 3xx answer is a failure.
+#[derive(Debug, Args)]
+pub struct DialArgs {
+    /// Trust the certificates in this PEM file (one or a bundle) for
+    /// https URLs instead of the system's roots; may be repeated.
+    #[arg(long = "ca", value_name = "FILE")]
+    pub ca: Vec<PathBuf>,
+    /// Connect to ADDR:PORT for URLs on HOST:PORT, as curl's option: the
+    /// URL's host still names the server (SNI, Host header, certificate
+    /// check). May be repeated; the first matching rule wins.
+    #[arg(long, value_name = "HOST:PORT:ADDR:PORT")]
+    pub connect_to: Vec<String>,
+}
+
+impl DialArgs {
+    /// The options as a [`Dial`]; a malformed `--connect-to` is an error.
+    pub fn dial(&self) -> Result<Dial, Error> {
+        let mut dial = Dial::default();
+        for file in &self.ca {
+            dial = dial.ca(file);
+        }
+        for rule in &self.connect_to {
+            dial = dial.connect_to(rule.parse()?);
+        }
+        Ok(dial)
+    }
 }
 
 /// Runs the command on a runtime of `cli.threads` threads.
@@ -168,5 +205,22 @@ mod tests {
         };
         assert_eq!((args.connections, args.rate), (8, Some(1000.0)));
         assert!(cli.json);
+        assert!(args.dial.dial().is_ok(), "no TLS options is fine");
+        let cli = Cli::parse_from([
+            "loadgen",
+            "watch",
+            "https://voting.lab.test/result/events",
+            "--ca",
+            "a.pem",
+            "--ca",
+            "b.pem",
+            "--connect-to",
+            "voting.lab.test:443:127.0.0.1:8443",
+        ]);
+        let Command::Watch(args) = cli.command else {
+            panic!("watch")
+        };
+        assert_eq!(args.dial.ca.len(), 2);
+        assert!(args.dial.dial().is_ok());
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::screen::ScreenProbe;
+use crate::target::Dial;
 
 /// Default connections: what the benchmarks and DESIGN.md measure with.
 pub const DEFAULT_CONNECTIONS: usize = 50;
@@ -72,6 +73,7 @@ impl fmt::Display for Voters {
 #[derive(Debug)]
 pub struct VoteLoad {
     pub(crate) url: String,
+    pub(crate) dial: Dial,
     pub(crate) connections: usize,
     pub(crate) pace: Pace,
     pub(crate) limit: Limit,
@@ -89,6 +91,7 @@ impl VoteLoad {
     pub fn new(url: impl Into<String>) -> VoteLoad {
         VoteLoad {
             url: url.into(),
+            dial: Dial::default(),
             connections: DEFAULT_CONNECTIONS,
             pace: Pace::Max,
             limit: Limit::Unbounded,
@@ -99,6 +102,13 @@ impl VoteLoad {
             record_voters: false,
             screen: None,
         }
+    }
+
+    /// How to reach the vote page: the roots to trust for `https`, and
+    /// where to connect instead of the URL's host.
+    pub fn dial(mut self, dial: Dial) -> VoteLoad {
+        self.dial = dial;
+        self
     }
 
     /// How many keep-alive connections vote at once.

@@ -5,13 +5,15 @@
 //! writes a request it mostly prepared in advance and parses only the status
 //! line and the framing headers of the answer (with `httparse`, hyper's
 //! parser). One request is outstanding at a time: no pipelining, as browsers.
+//! Redirects are answers like any other: the caller counts them as failed.
 
 use std::io;
-use std::net::SocketAddr;
 
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+
+use crate::target::Target;
+use crate::tls::{OpenError, Stream};
 
 /// How many response headers are looked at; the services send about five.
 const MAX_HEADERS: usize = 32;
@@ -44,22 +46,35 @@ pub struct Response {
     pub status: u16,
     /// Whether the server will close the connection after this response.
     pub close: bool,
+    /// Where a redirect (3xx) points, for the report; `None` otherwise.
+    pub location: Option<String>,
+}
+
+impl Response {
+    /// What a refused request's answer said; a redirect says where it
+    /// points, since following it would hide a URL that is not the service's.
+    pub fn describe(&self) -> String {
+        match &self.location {
+            Some(location) => format!(
+                "answered {} redirecting to {location}; redirects are not followed, use that URL",
+                self.status
+            ),
+            None => format!("answered {}", self.status),
+        }
+    }
 }
 
 /// One keep-alive connection.
 pub struct Connection {
-    stream: TcpStream,
+    stream: Stream,
     buf: BytesMut,
 }
 
 impl Connection {
-    /// Opens a connection with Nagle's algorithm off, since every request is
-    /// a single small write that should leave at once.
-    pub async fn open(addr: SocketAddr) -> io::Result<Connection> {
-        let stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
+    /// Opens a connection to `target`, with TLS for `https`.
+    pub(crate) async fn open(target: &Target) -> Result<Connection, OpenError> {
         Ok(Connection {
-            stream,
+            stream: Stream::open(target).await?,
             buf: BytesMut::with_capacity(4096),
         })
     }
@@ -68,6 +83,8 @@ impl Connection {
     /// (and discarded), so the connection is ready for the next request.
     pub async fn send(&mut self, request: &[u8]) -> Result<Response, HttpError> {
         self.stream.write_all(request).await?;
+        // TLS may hold the last record back until flushed; TCP never does.
+        self.stream.flush().await?;
         loop {
             if let Some((response, consumed)) = parse(&self.buf)? {
                 self.buf.advance(consumed);
@@ -100,6 +117,7 @@ fn parse(buf: &[u8]) -> Result<Option<(Response, usize)>, HttpError> {
     let status = response.code.unwrap_or_default();
     let mut length = None;
     let mut close = response.version == Some(0);
+    let mut location = None;
     for header in response.headers.iter() {
         if header.name.eq_ignore_ascii_case("content-length") {
             let value = std::str::from_utf8(header.value)
@@ -109,6 +127,8 @@ fn parse(buf: &[u8]) -> Result<Option<(Response, usize)>, HttpError> {
             length = Some(value);
         } else if header.name.eq_ignore_ascii_case("connection") {
             close = header.value.eq_ignore_ascii_case(b"close");
+        } else if (300..400).contains(&status) && header.name.eq_ignore_ascii_case("location") {
+            location = Some(String::from_utf8_lossy(header.value).into_owned());
         } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
             return Err(HttpError::Protocol(
                 "chunked responses are not expected from the vote service".into(),
@@ -130,7 +150,12 @@ fn parse(buf: &[u8]) -> Result<Option<(Response, usize)>, HttpError> {
     if buf.len() < head + length {
         return Ok(None);
     }
-    Ok(Some((Response { status, close }, head + length)))
+    let response = Response {
+        status,
+        close,
+        location,
+    };
+    Ok(Some((response, head + length)))
 }
 
 #[cfg(test)]
@@ -145,7 +170,8 @@ mod tests {
             response,
             Response {
                 status: 200,
-                close: false
+                close: false,
+                location: None,
             }
         );
         assert_eq!(&raw[used..], b"HTTP/1.1");
@@ -162,8 +188,17 @@ mod tests {
             response,
             Response {
                 status: 503,
-                close: true
+                close: true,
+                location: None,
             }
+        );
+        let redirect = b"HTTP/1.1 308 Permanent Redirect\r\nLocation: https://voting.lab.test/\r\n\
+                         Content-Length: 0\r\n\r\n";
+        let (response, _) = parse(redirect).unwrap().unwrap();
+        assert_eq!(response.status, 308);
+        assert_eq!(
+            response.location.as_deref(),
+            Some("https://voting.lab.test/")
         );
         let chunked = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
         assert!(matches!(parse(chunked), Err(HttpError::Protocol(_))));

@@ -10,15 +10,13 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::Error;
-use crate::sse::EventParser;
-use crate::target::Target;
+use crate::sse::{EventStream, StreamError};
+use crate::target::{Dial, Target};
 
 /// Connections being opened at once. The server's accept backlog is a few
 /// hundred; more at once only makes SYNs wait.
@@ -27,20 +25,28 @@ const OPENING_AT_ONCE: usize = 256;
 /// How long opening one stream and receiving its first tally may take.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Bytes read at a time; tallies are about 30 bytes.
-const READ_BUFFER: usize = 512;
-
 #[derive(Debug, Default)]
 struct Counts {
     open: AtomicUsize,
     events: AtomicU64,
-    failures: std::sync::Mutex<BTreeMap<String, u64>>,
+    failures: std::sync::Mutex<Failures>,
+}
+
+/// Failed clients by kind, and the first failure of each kind in words.
+#[derive(Debug, Default)]
+struct Failures {
+    counts: BTreeMap<String, u64>,
+    messages: BTreeMap<String, String>,
 }
 
 impl Counts {
-    fn fail(&self, kind: &str) {
+    fn fail(&self, kind: &str, message: impl FnOnce() -> String) {
         let mut failures = self.failures.lock().expect("the lock is never poisoned");
-        *failures.entry(kind.to_owned()).or_default() += 1;
+        *failures.counts.entry(kind.to_owned()).or_default() += 1;
+        failures
+            .messages
+            .entry(kind.to_owned())
+            .or_insert_with(message);
     }
 }
 
@@ -63,19 +69,20 @@ pub struct IdleReport {
     pub events: u64,
     /// Clients that failed, by kind.
     pub failures: BTreeMap<String, u64>,
+    /// The first failure of each kind in words.
+    pub failure_messages: BTreeMap<String, String>,
 }
 
 impl IdleClients {
     /// Opens `clients` streams to `url` and returns once each has received
     /// its first tally or failed.
     pub async fn open(url: &str, clients: usize) -> Result<IdleClients, Error> {
-        let target = Target::resolve(url).await?;
-        let request = format!(
-            "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
-            target.path(),
-            target.host()
-        );
-        let request: Arc<[u8]> = Arc::from(request.into_bytes());
+        IdleClients::open_with(url, clients, &Dial::default()).await
+    }
+
+    /// [`IdleClients::open`], reaching `url` as `dial` says.
+    pub async fn open_with(url: &str, clients: usize, dial: &Dial) -> Result<IdleClients, Error> {
+        let target = Arc::new(Target::resolve(url, dial).await?);
         let counts = Arc::new(Counts::default());
         let stop = CancellationToken::new();
         let opening = Arc::new(Semaphore::new(OPENING_AT_ONCE));
@@ -83,29 +90,38 @@ impl IdleClients {
         let tasks = (0..clients)
             .map(|_| {
                 let (counts, stop, opening) = (counts.clone(), stop.clone(), opening.clone());
-                let (request, settled_tx, addr) =
-                    (request.clone(), settled_tx.clone(), target.addr());
+                let (target, settled_tx) = (target.clone(), settled_tx.clone());
                 tokio::spawn(async move {
                     let permit = opening.acquire_owned().await.expect("never closed");
-                    let opened = tokio::time::timeout(OPEN_TIMEOUT, open_one(addr, &request)).await;
+                    let opened =
+                        tokio::time::timeout(OPEN_TIMEOUT, EventStream::open(&target)).await;
                     drop(permit);
                     // Counted before it says it settled, so that `open`
                     // returns with every stream counted as open or failed.
-                    let (stream, parser) = match opened.unwrap_or(Err("timeout")) {
-                        Ok(opened) => opened,
-                        Err(kind) => {
-                            counts.fail(kind);
+                    let (stream, first) = match opened {
+                        Ok(Ok(opened)) => opened,
+                        Ok(Err(e)) => {
+                            counts.fail(e.kind(), || e.to_string());
+                            let _ = settled_tx.send(()).await;
+                            return;
+                        }
+                        Err(_) => {
+                            counts.fail("timeout", || {
+                                format!("no first tally within {OPEN_TIMEOUT:?}")
+                            });
                             let _ = settled_tx.send(()).await;
                             return;
                         }
                     };
-                    counts.events.fetch_add(1, Ordering::Relaxed);
+                    counts
+                        .events
+                        .fetch_add(first.len() as u64, Ordering::Relaxed);
                     counts.open.fetch_add(1, Ordering::Relaxed);
                     let _ = settled_tx.send(()).await;
-                    let kind = listen(stream, parser, &counts, &stop).await;
+                    let kind = listen(stream, &counts, &stop).await;
                     counts.open.fetch_sub(1, Ordering::Relaxed);
-                    if let Some(kind) = kind {
-                        counts.fail(kind);
+                    if let Some(error) = kind {
+                        counts.fail(error.kind(), || error.to_string());
                     }
                 })
             })
@@ -141,11 +157,13 @@ impl IdleClients {
         for task in self.tasks.drain(..) {
             let _ = task.await;
         }
+        let failures = std::mem::take(&mut *self.counts.failures.lock().expect("never poisoned"));
         IdleReport {
             requested: self.requested,
             open,
             events: self.events(),
-            failures: self.counts.failures.lock().expect("never poisoned").clone(),
+            failures: failures.counts,
+            failure_messages: failures.messages,
         }
     }
 }
@@ -156,170 +174,24 @@ impl Drop for IdleClients {
     }
 }
 
-/// Connects, asks for the stream and reads until the first tally. On
-/// failure, returns the kind of failure.
-async fn open_one(
-    addr: std::net::SocketAddr,
-    request: &[u8],
-) -> Result<(TcpStream, Body), &'static str> {
-    let mut stream = TcpStream::connect(addr).await.map_err(|_| "connect")?;
-    stream.write_all(request).await.map_err(|_| "closed")?;
-    let mut head = Vec::with_capacity(READ_BUFFER);
-    let mut buf = [0u8; READ_BUFFER];
-    loop {
-        let read = stream.read(&mut buf).await.map_err(|_| "closed")?;
-        if read == 0 {
-            return Err("closed");
-        }
-        head.extend_from_slice(&buf[..read]);
-        let mut headers = [httparse::EMPTY_HEADER; 32];
-        let mut response = httparse::Response::new(&mut headers);
-        match response.parse(&head) {
-            Ok(httparse::Status::Complete(len)) => {
-                if response.code != Some(200) {
-                    return Err(if response.code == Some(503) {
-                        "http_503"
-                    } else {
-                        "http_other"
-                    });
-                }
-                let chunked = response.headers.iter().any(|h| {
-                    h.name.eq_ignore_ascii_case("transfer-encoding")
-                        && h.value.eq_ignore_ascii_case(b"chunked")
-                });
-                let mut body = Body::new(chunked);
-                let rest = head[len..].to_vec();
-                if body.feed(&rest) > 0 {
-                    return Ok((stream, body));
-                }
-                return first_tally(stream, body).await;
-            }
-            Ok(httparse::Status::Partial) if head.len() < 16 * 1024 => {}
-            _ => return Err("protocol"),
-        }
-    }
-}
-
-async fn first_tally(
-    mut stream: TcpStream,
-    mut body: Body,
-) -> Result<(TcpStream, Body), &'static str> {
-    let mut buf = [0u8; READ_BUFFER];
-    loop {
-        let read = stream.read(&mut buf).await.map_err(|_| "closed")?;
-        if read == 0 {
-            return Err("closed");
-        }
-        if body.feed(&buf[..read]) > 0 {
-            return Ok((stream, body));
-        }
-    }
-}
-
 /// Reads tallies until asked to stop (`None`) or the stream fails.
 async fn listen(
-    mut stream: TcpStream,
-    mut body: Body,
+    mut stream: EventStream,
     counts: &Counts,
     stop: &CancellationToken,
-) -> Option<&'static str> {
-    let mut buf = [0u8; READ_BUFFER];
+) -> Option<StreamError> {
     loop {
         let read = tokio::select! {
-            read = stream.read(&mut buf) => read,
+            read = stream.next() => read,
             _ = stop.cancelled() => return None,
         };
         match read {
-            Ok(0) | Err(_) => return Some("closed"),
-            Ok(read) => {
-                let tallies = body.feed(&buf[..read]);
-                counts.events.fetch_add(tallies, Ordering::Relaxed);
+            Ok(tallies) => {
+                counts
+                    .events
+                    .fetch_add(tallies.len() as u64, Ordering::Relaxed);
             }
-        }
-    }
-}
-
-/// A response body: chunked transfer coding undone, then parsed as events.
-struct Body {
-    chunked: Option<Chunked>,
-    events: EventParser,
-    plain: Vec<u8>,
-}
-
-impl Body {
-    fn new(chunked: bool) -> Body {
-        Body {
-            chunked: chunked.then(Chunked::default),
-            events: EventParser::default(),
-            plain: Vec::new(),
-        }
-    }
-
-    /// Feeds raw bytes; returns how many tallies they completed.
-    fn feed(&mut self, raw: &[u8]) -> u64 {
-        let tallies = match &mut self.chunked {
-            Some(chunked) => {
-                self.plain.clear();
-                chunked.decode(raw, &mut self.plain);
-                self.events.feed(&self.plain)
-            }
-            None => self.events.feed(raw),
-        };
-        tallies.len() as u64
-    }
-}
-
-/// The chunked transfer coding, undone byte by byte: `<hex size>\r\n<data>\r\n`.
-#[derive(Debug, Default)]
-struct Chunked {
-    size: usize,
-    left: usize,
-    in_size_line: bool,
-}
-
-impl Chunked {
-    fn decode(&mut self, mut raw: &[u8], out: &mut Vec<u8>) {
-        while !raw.is_empty() {
-            if self.left > 0 {
-                let take = self.left.min(raw.len());
-                out.extend_from_slice(&raw[..take]);
-                self.left -= take;
-                raw = &raw[take..];
-                continue;
-            }
-            let byte = raw[0];
-            raw = &raw[1..];
-            match byte {
-                b'\n' if self.in_size_line => {
-                    self.in_size_line = false;
-                    self.left = self.size;
-                }
-                b'\r' | b'\n' => {}
-                _ if !self.in_size_line => {
-                    self.in_size_line = true;
-                    self.size = hex_digit(byte);
-                }
-                _ => self.size = self.size * 16 + hex_digit(byte),
-            }
-        }
-    }
-}
-
-fn hex_digit(byte: u8) -> usize {
-    (byte as char).to_digit(16).unwrap_or(0) as usize
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chunked_event_streams_are_decoded_across_reads() {
-        let raw = b"d\r\nretry: 2000\n\n\r\n15\r\ndata: {\"a\":1,\"b\":0}\n\n\r\n4\r\n:\n\n\r\n";
-        for split in 1..raw.len() {
-            let mut body = Body::new(true);
-            let tallies = body.feed(&raw[..split]) + body.feed(&raw[split..]);
-            assert_eq!(tallies, 1, "split at {split}");
+            Err(e) => return Some(e),
         }
     }
 }

@@ -25,6 +25,7 @@ mod run;
 mod screen;
 mod sse;
 mod target;
+mod tls;
 
 pub use crate::config::{DEFAULT_CONNECTIONS, DEFAULT_TIMEOUT, Limit, Pace, VoteLoad, Voters};
 pub use crate::idle::{IdleClients, IdleReport};
@@ -32,7 +33,7 @@ pub use crate::report::{Latency, Report};
 pub use crate::run::{Progress, Running};
 pub use crate::screen::{ScreenFrom, ScreenProbe, ScreenReport};
 pub use crate::sse::Tally;
-pub use crate::target::Target;
+pub use crate::target::{ConnectTo, Dial, Target};
 
 /// Why a load could not run. Failed requests are not errors: they are
 /// counted in the report.
@@ -53,6 +54,18 @@ pub enum Error {
         host: String,
         /// The resolver's error.
         source: std::io::Error,
+    },
+    /// A `--connect-to` rule is not `HOST:PORT:ADDR:PORT`.
+    #[error(
+        "bad --connect-to {0:?}: expected HOST:PORT:ADDR:PORT, e.g. voting.lab.test:443:127.0.0.1:8443"
+    )]
+    BadConnectTo(String),
+    /// TLS cannot be set up: a `--ca` file that cannot be read, a host that
+    /// is no server name, no system roots.
+    #[error("{reason}")]
+    Tls {
+        /// What went wrong, with the file or host.
+        reason: String,
     },
     /// The settings contradict each other or are out of range.
     #[error("{0}")]

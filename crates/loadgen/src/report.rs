@@ -96,9 +96,12 @@ pub struct Report {
     pub latency: Latency,
     /// Latency from the actual send, whatever the pace: the server's share.
     pub service_time: Latency,
-    /// Failed requests by kind (`connect`, `timeout`, `closed`, `protocol`,
-    /// `http_<status>`), over the whole run.
+    /// Failed requests by kind (`connect`, `tls`, `timeout`, `closed`,
+    /// `protocol`, `http_<status>`, redirects included), over the whole run.
     pub errors: BTreeMap<String, u64>,
+    /// The first failure of each kind in words, e.g. why the TLS handshake
+    /// failed or where a redirect pointed.
+    pub error_messages: BTreeMap<String, String>,
     /// Every vote acknowledged over the whole run, warm-up included: what
     /// the service promised to keep.
     pub acknowledged: u64,
@@ -139,6 +142,9 @@ impl fmt::Display for Report {
                 .map(|(k, n)| format!("{k} {n}"))
                 .collect();
             write!(f, ", errors: {}", kinds.join(", "))?;
+            for (kind, message) in &self.error_messages {
+                write!(f, "\n  {kind}: {message}")?;
+            }
         }
         if let Some(screen) = &self.screen {
             write!(f, "\n{screen}")?;

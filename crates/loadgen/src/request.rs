@@ -105,7 +105,9 @@ mod tests {
 
     #[tokio::test]
     async fn requests_carry_the_voter_and_alternate_options() {
-        let target = Target::resolve("http://127.0.0.1:9/vote").await.unwrap();
+        let target = Target::resolve("http://127.0.0.1:9/vote", &Default::default())
+            .await
+            .unwrap();
         let template = Template::new(&target, false);
         let ids = VoterIds {
             prefix: 0xdead_beef,

@@ -24,6 +24,7 @@ use crate::report::{self, Latency, Report};
 use crate::request::{Template, VoterIds};
 use crate::screen::{Acked, ScreenProbe};
 use crate::target::Target;
+use crate::tls::OpenError;
 
 /// First pause after a failed connect; doubles up to [`MAX_CONNECT_BACKOFF`],
 /// so a service that is down is not hammered but is found again quickly.
@@ -39,6 +40,7 @@ const SCREEN_PATIENCE: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Failure {
     Connect,
+    Tls,
     Timeout,
     Closed,
     Protocol,
@@ -49,6 +51,7 @@ impl Failure {
     fn name(self) -> String {
         match self {
             Failure::Connect => "connect".into(),
+            Failure::Tls => "tls".into(),
             Failure::Timeout => "timeout".into(),
             Failure::Closed => "closed".into(),
             Failure::Protocol => "protocol".into(),
@@ -105,6 +108,8 @@ struct Tally {
     acknowledged: u64,
     last_done: Option<Instant>,
     failures: BTreeMap<Failure, u64>,
+    /// The first message of each kind of failure.
+    messages: BTreeMap<Failure, String>,
     voters: Vec<String>,
     acked: Vec<Acked>,
 }
@@ -122,7 +127,7 @@ impl VoteLoad {
     /// current tokio runtime.
     pub async fn start(mut self) -> Result<Running, Error> {
         self.check()?;
-        let target = Target::resolve(&self.url).await?;
+        let target = Target::resolve(&self.url, &self.dial).await?;
         let start = Instant::now();
         let measure_from = start + self.warmup;
         let deadline = match self.limit {
@@ -225,6 +230,11 @@ impl Running {
             latency: Latency::of(&total.latency),
             service_time: Latency::of(&total.service),
             errors: total.failures.iter().map(|(f, n)| (f.name(), *n)).collect(),
+            error_messages: total
+                .messages
+                .into_iter()
+                .map(|(f, message)| (f.name(), message))
+                .collect(),
             acknowledged: total.acknowledged,
             screen,
             acknowledged_voters: total.voters,
@@ -249,6 +259,7 @@ impl Tally {
             acknowledged: 0,
             last_done: None,
             failures: BTreeMap::new(),
+            messages: BTreeMap::new(),
             voters: Vec::new(),
             acked: Vec::new(),
         }
@@ -268,12 +279,18 @@ impl Tally {
         for (failure, n) in other.failures {
             *self.failures.entry(failure).or_default() += n;
         }
+        for (failure, message) in other.messages {
+            self.messages.entry(failure).or_insert(message);
+        }
         self.voters.extend(other.voters);
         self.acked.extend(other.acked);
     }
 
-    fn fail(&mut self, plan: &Plan, failure: Failure) {
+    /// Counts a failure; `message` says what happened, and is only made
+    /// for the first failure of its kind.
+    fn fail(&mut self, plan: &Plan, failure: Failure, message: impl FnOnce() -> String) {
         *self.failures.entry(failure).or_default() += 1;
+        self.messages.entry(failure).or_insert_with(message);
         plan.live.failed.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -304,13 +321,24 @@ async fn drive(plan: Arc<Plan>) -> Tally {
         }
         let conn = match connection.as_mut() {
             Some(conn) => conn,
-            None => match timeout(plan.timeout, Connection::open(plan.target.addr())).await {
+            None => match timeout(plan.timeout, Connection::open(&plan.target)).await {
                 Ok(Ok(conn)) => {
                     backoff = MIN_CONNECT_BACKOFF;
                     connection.insert(conn)
                 }
-                _ => {
-                    tally.fail(&plan, Failure::Connect);
+                failed => {
+                    let failure = match failed {
+                        Ok(Err(OpenError::Tls { .. })) => Failure::Tls,
+                        _ => Failure::Connect,
+                    };
+                    tally.fail(&plan, failure, || match failed {
+                        Ok(Err(e)) => e.to_string(),
+                        _ => format!(
+                            "no connection to {} within {:?}",
+                            plan.target.addr(),
+                            plan.timeout
+                        ),
+                    });
                     tokio::select! {
                         _ = sleep(backoff) => {}
                         _ = plan.stop.cancelled() => break,
@@ -340,7 +368,9 @@ async fn drive(plan: Arc<Plan>) -> Tally {
                     connection = None;
                 }
                 if response.status != 200 {
-                    tally.fail(&plan, Failure::Status(response.status));
+                    tally.fail(&plan, Failure::Status(response.status), || {
+                        response.describe()
+                    });
                     continue;
                 }
                 plan.live.ok.fetch_add(1, Ordering::Relaxed);
@@ -370,11 +400,13 @@ async fn drive(plan: Arc<Plan>) -> Tally {
                     HttpError::Protocol(_) => Failure::Protocol,
                     HttpError::Io(_) | HttpError::Closed => Failure::Closed,
                 };
-                tally.fail(&plan, failure);
+                tally.fail(&plan, failure, || e.to_string());
             }
             Err(_) => {
                 connection = None;
-                tally.fail(&plan, Failure::Timeout);
+                tally.fail(&plan, Failure::Timeout, || {
+                    format!("no answer within {:?}", plan.timeout)
+                });
             }
         }
     }

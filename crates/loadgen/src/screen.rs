@@ -20,7 +20,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::Error;
 use crate::report::{self, Latency};
-use crate::sse::EventParser;
+use crate::sse::EventStream;
+use crate::target::{Dial, Target};
 
 /// How long connecting to `/events` and receiving the first tally may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -93,36 +94,25 @@ impl ScreenProbe {
     /// Opens `/events` at `url` and waits for the first tally, the baseline
     /// that later votes add to.
     pub async fn connect(url: &str, from: ScreenFrom) -> Result<ScreenProbe, Error> {
+        ScreenProbe::connect_with(url, from, &Dial::default()).await
+    }
+
+    /// [`ScreenProbe::connect`], reaching `url` as `dial` says.
+    pub async fn connect_with(
+        url: &str,
+        from: ScreenFrom,
+        dial: &Dial,
+    ) -> Result<ScreenProbe, Error> {
         let failed = |reason: String| Error::Screen {
             url: url.to_owned(),
             reason,
         };
-        let client = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()
-            .map_err(|e| failed(e.to_string()))?;
-        let opened = async {
-            let mut response = client
-                .get(url)
-                .header("accept", "text/event-stream")
-                .send()
-                .await
-                .map_err(|e| failed(e.to_string()))?;
-            if !response.status().is_success() {
-                return Err(failed(format!("answered {}", response.status())));
-            }
-            let mut parser = EventParser::default();
-            loop {
-                let chunk = response.chunk().await.map_err(|e| failed(e.to_string()))?;
-                let chunk = chunk.ok_or_else(|| failed("the stream ended".into()))?;
-                if let Some(first) = parser.feed(&chunk).last() {
-                    return Ok((response, parser, first.total()));
-                }
-            }
-        };
-        let (mut response, mut parser, baseline) = tokio::time::timeout(CONNECT_TIMEOUT, opened)
+        let target = Target::resolve(url, dial).await?;
+        let (mut stream, first) = tokio::time::timeout(CONNECT_TIMEOUT, EventStream::open(&target))
             .await
-            .map_err(|_| failed(format!("no tally within {CONNECT_TIMEOUT:?}")))??;
+            .map_err(|_| failed(format!("no tally within {CONNECT_TIMEOUT:?}")))?
+            .map_err(|e| failed(e.to_string()))?;
+        let baseline = first.last().expect("a stream opens with a tally").total();
         let (shown_tx, shown) = watch::channel(0);
         let log = Arc::new(Mutex::new(Vec::new()));
         let stop = CancellationToken::new();
@@ -130,13 +120,13 @@ impl ScreenProbe {
             let (log, stop) = (log.clone(), stop.clone());
             async move {
                 loop {
-                    let chunk = tokio::select! {
-                        chunk = response.chunk() => chunk,
+                    let tallies = tokio::select! {
+                        tallies = stream.next() => tallies,
                         _ = stop.cancelled() => return,
                     };
-                    let Ok(Some(chunk)) = chunk else { return };
+                    let Ok(tallies) = tallies else { return };
                     let at = Instant::now();
-                    for tally in parser.feed(&chunk) {
+                    for tally in tallies {
                         let added = tally.total() - baseline;
                         log.lock()
                             .expect("the log lock is never poisoned")

@@ -17,7 +17,9 @@ pub(crate) async fn run(args: VoteArgs, json: bool) -> Result<ExitCode, Error> {
         (_, Some(count)) => Limit::Count(count),
         (duration, None) => Limit::Duration(duration.unwrap_or(DEFAULT_DURATION)),
     };
+    let dial = args.dial.dial()?;
     let mut load = VoteLoad::new(args.url)
+        .dial(dial.clone())
         .connections(args.connections)
         .pace(args.rate.map_or(Pace::Max, Pace::Rate))
         .limit(limit)
@@ -26,7 +28,7 @@ pub(crate) async fn run(args: VoteArgs, json: bool) -> Result<ExitCode, Error> {
         .timeout(args.timeout)
         .html(args.html);
     if let Some(url) = &args.screen {
-        load = load.screen(ScreenProbe::connect(url, args.screen_from).await?);
+        load = load.screen(ScreenProbe::connect_with(url, args.screen_from, &dial).await?);
     }
     let running = load.start().await?;
     let bar = progress_line(json);

@@ -11,7 +11,7 @@ pub(crate) async fn run(args: WatchArgs, json: bool) -> Result<ExitCode, Error> 
     let bar = progress_line(json);
     bar.set_message(format!("opening {} streams", args.clients));
     bar.enable_steady_tick(TICK);
-    let clients = IdleClients::open(&args.url, args.clients).await?;
+    let clients = IdleClients::open_with(&args.url, args.clients, &args.dial.dial()?).await?;
     let hold = async {
         match args.duration {
             Some(duration) => tokio::time::sleep(duration).await,
@@ -55,6 +55,9 @@ pub(crate) async fn run(args: WatchArgs, json: bool) -> Result<ExitCode, Error> 
                 format!("; failed: {}", failures.join(", "))
             }
         );
+        for (kind, message) in &report.failure_messages {
+            println!("  {kind}: {message}");
+        }
     }
     Ok(if report.open == report.requested {
         ExitCode::SUCCESS

@@ -4,5 +4,7 @@
 mod cli;
 mod helpers;
 mod idle;
+mod ingress;
 mod screen;
+mod tls;
 mod votes;
