@@ -65,7 +65,10 @@ async fn connect_env(ctx: &Ctx, env: &str) -> Result<Docker> {
 
 /// The stack whose services are shown, named as `muelle deploy` names it.
 fn stack_name(ctx: &Ctx) -> Result<String> {
-    Ok(target::namespace(&ctx.project()?, ctx.selection.project_name.as_deref()))
+    Ok(target::namespace(
+        &ctx.project()?,
+        ctx.selection.project_name.as_deref(),
+    ))
 }
 
 /// Polls the cluster and prints it again whenever what is printed changed:

@@ -155,9 +155,7 @@ impl Error {
     pub fn is_configuration(&self) -> bool {
         !matches!(
             self,
-            Error::Unreachable { .. }
-                | Error::History { .. }
-                | Error::Failed { .. }
+            Error::Unreachable { .. } | Error::History { .. } | Error::Failed { .. }
         )
     }
 }

@@ -52,7 +52,10 @@ fn a_declared_environment_gives_its_endpoint_registry_files_and_variables() {
     let project = project(dir.path());
     let target = declared(&project, "prod", &docker(None)).unwrap();
     assert_eq!(target.name, "prod");
-    assert_eq!(target.endpoint.to_string(), "tcp://manager1.example.com:2376");
+    assert_eq!(
+        target.endpoint.to_string(),
+        "tcp://manager1.example.com:2376"
+    );
     assert_eq!(
         target.endpoint,
         Endpoint::Tcp {
@@ -131,7 +134,10 @@ fn the_lab_gives_its_engine_registry_and_variables_and_adds_the_lab_files() {
     );
     assert_eq!(target.variables["INGRESS_DOMAIN"], "voting.lab.test");
     let err = lab(&project, None, crate::lab::DEFAULT_NAME).unwrap_err();
-    assert_eq!(err.to_string(), "no lab is running: start one with `muelle lab up`");
+    assert_eq!(
+        err.to_string(),
+        "no lab is running: start one with `muelle lab up`"
+    );
     let err = lab(&project, None, "other-lab").unwrap_err();
     assert_eq!(
         err.to_string(),
