@@ -192,16 +192,28 @@ impl Removed {
 }
 
 /// Removes every container, network and volume labelled with the lab's
-/// name, and its state directory; a lab that is not there is fine.
+/// name, the host's names of the images pushed to its registry, and its
+/// state directory; a lab that is not there is fine.
 pub async fn down(host: &Docker, name: &str, progress: &Progress) -> Result<Removed> {
     let names = Names::new(name)?;
     let filter = names.filter();
-    let state_dir = match networks::labels(host, names.network()).await? {
-        Some(labels) if labels.contains_key(names::STATE_LABEL) => {
-            PathBuf::from(&labels[names::STATE_LABEL])
-        }
-        _ => state::default_dir(name)?,
+    let labels = networks::labels(host, names.network())
+        .await?
+        .unwrap_or_default();
+    let state_dir = match labels.get(names::STATE_LABEL) {
+        Some(dir) => PathBuf::from(dir),
+        None => state::default_dir(name)?,
     };
+    // The host's names for the stand-ins `up` pushed go with the registry.
+    if let (Ok(port), Some(suite)) = (
+        registry::port(host, &names).await,
+        labels.get(names::SUITE_LABEL),
+    ) {
+        for (_, recipe) in registry::STAND_INS {
+            let pushed = format!("127.0.0.1:{port}/{}:{suite}", registry::repository(recipe));
+            crate::engine::images::untag(host, &pushed).await?;
+        }
+    }
     let mut removed = Removed::default();
     let found = containers::list(host, &filter).await?;
     if !found.is_empty() {
