@@ -17,8 +17,8 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use crate::common::{
-    Cleanup, PID_LABEL, TEST_LABEL, Test, eventually, free_port, hello_project, project_name,
-    remove_labelled, repo, run_id,
+    Cleanup, Fixture, PID_LABEL, TEST_LABEL, Test, eventually, free_port, hello_project,
+    project_name, remove_labelled, repo, run_id,
 };
 
 /// Label naming one test's node container and volume, for its guard.
@@ -41,7 +41,7 @@ impl Drop for NodeGuard {
 
 #[test]
 fn status_shows_a_real_swarm_node_its_tasks_and_what_is_not_converged() {
-    let fixture = hello_project();
+    let fixture = project_with_test_environment();
     let project = project_name("status");
     let _cleanup = Cleanup::new(&project);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -153,7 +153,7 @@ fn status_shows_a_real_swarm_node_its_tasks_and_what_is_not_converged() {
 
 #[test]
 fn an_unreachable_endpoint_is_one_line() {
-    let fixture = hello_project();
+    let fixture = project_with_test_environment();
     let port = free_port();
     let line = Test::new(fixture.path(), &project_name("unreach"))
         .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
@@ -161,10 +161,21 @@ fn an_unreachable_endpoint_is_one_line() {
         .failure(1);
     assert!(
         line.starts_with(&format!(
-            "muelle: cannot reach Docker at tcp://127.0.0.1:{port}: "
+            "muelle: cannot reach the Docker engine of environment test at tcp://127.0.0.1:{port}: "
         )),
         "{line}"
     );
+}
+
+/// The hello project with an environment `test`, whose engine
+/// `DOCKER_HOST` gives (it overrides a declared environment's endpoint).
+fn project_with_test_environment() -> Fixture {
+    let fixture = hello_project();
+    let manifest = fixture.path().join("muelle.toml");
+    let mut text = std::fs::read_to_string(&manifest).expect("manifest");
+    text.push_str("\n[environments.test]\nregistry = \"127.0.0.1:1\"\nrepository = \"\"\n");
+    std::fs::write(&manifest, text).expect("manifest");
+    fixture
 }
 
 /// Builds the lab's node image (and the Debian base under it) when missing
