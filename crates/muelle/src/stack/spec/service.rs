@@ -24,6 +24,7 @@ use bollard::models::{
 
 use super::{Scope, non_empty, object_name};
 use crate::stack::check::network_names;
+use crate::stack::model::scalar::Nanos;
 use crate::stack::model::{
     ComposeRestart, Deploy, DeployMode, EndpointMode, FailureAction, FileReference, Healthcheck,
     MountKind, Networks, PortMode, Protocol, RestartCondition, Service, ServiceVolume, StackFile,
@@ -448,14 +449,15 @@ fn update_config(config: &UpdateConfig) -> ServiceSpecUpdateConfig {
     use ServiceSpecUpdateConfigOrderEnum as O;
     ServiceSpecUpdateConfig {
         parallelism: Some(config.parallelism.as_ref().map_or(1, |p| to_i64(p.0))),
-        delay: config.delay.as_ref().map(|n| n.0),
+        delay: nonzero(config.delay.as_ref()),
         failure_action: config.failure_action.map(|a| match a {
             FailureAction::Pause => A::PAUSE,
             FailureAction::Continue => A::CONTINUE,
             FailureAction::Rollback => A::ROLLBACK,
         }),
-        monitor: config.monitor.as_ref().map(|n| n.0),
-        max_failure_ratio: config.max_failure_ratio.as_ref().map(|r| r.0),
+        monitor: nonzero(config.monitor.as_ref()),
+        // Sent even when 0, as docker does, and as Swarm stores it.
+        max_failure_ratio: Some(config.max_failure_ratio.as_ref().map_or(0.0, |r| r.0)),
         order: config.order.map(|o| match o {
             UpdateOrder::StopFirst => O::STOP_FIRST,
             UpdateOrder::StartFirst => O::START_FIRST,
@@ -468,20 +470,27 @@ fn rollback_config(config: &UpdateConfig) -> ServiceSpecRollbackConfig {
     use ServiceSpecRollbackConfigOrderEnum as O;
     ServiceSpecRollbackConfig {
         parallelism: Some(config.parallelism.as_ref().map_or(1, |p| to_i64(p.0))),
-        delay: config.delay.as_ref().map(|n| n.0),
+        delay: nonzero(config.delay.as_ref()),
         // The checks refuse `rollback` here before a plan is made.
         failure_action: config.failure_action.and_then(|a| match a {
             FailureAction::Pause => Some(A::PAUSE),
             FailureAction::Continue => Some(A::CONTINUE),
             FailureAction::Rollback => None,
         }),
-        monitor: config.monitor.as_ref().map(|n| n.0),
-        max_failure_ratio: config.max_failure_ratio.as_ref().map(|r| r.0),
+        monitor: nonzero(config.monitor.as_ref()),
+        // Sent even when 0, as docker does, and as Swarm stores it.
+        max_failure_ratio: Some(config.max_failure_ratio.as_ref().map_or(0.0, |r| r.0)),
         order: config.order.map(|o| match o {
             UpdateOrder::StopFirst => O::STOP_FIRST,
             UpdateOrder::StartFirst => O::START_FIRST,
         }),
     }
+}
+
+/// A duration of an update or rollback, left out when zero as the Engine
+/// API leaves it out of what it stores.
+fn nonzero(duration: Option<&Nanos>) -> Option<i64> {
+    duration.map(|n| n.0).filter(|n| *n != 0)
 }
 
 /// A count as the Engine API's signed integer (counts past `i64::MAX` saturate).
