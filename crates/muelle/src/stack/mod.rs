@@ -8,7 +8,7 @@ mod check;
 #[cfg(test)]
 mod fixture;
 mod load;
-pub mod locate;
+mod locate;
 mod merge;
 pub mod model;
 mod spec;

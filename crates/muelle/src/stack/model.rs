@@ -9,6 +9,7 @@
 //! (they are for plain `docker compose`).
 
 mod deploy;
+mod options;
 mod parts;
 pub mod scalar;
 
@@ -20,6 +21,7 @@ use serde_yaml_ng::Value;
 
 pub use crate::project::compose::{ListOrDict, NetworkAttachment, Networks, StringOrList};
 pub use deploy::*;
+pub use options::*;
 pub use parts::*;
 use scalar::{Flag, Nanos};
 

@@ -8,6 +8,7 @@
 //! Engine API leaves them out of what it stores, so a spec built twice
 //! from one file compares equal to itself and to what Swarm gives back.
 
+mod container;
 mod service;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -164,6 +165,11 @@ pub fn object_name(scope: &Scope, key: &str, object: &FileObject) -> String {
 /// `None` for an empty map, as the Engine API stores it.
 pub fn non_empty<K, V>(map: HashMap<K, V>) -> Option<HashMap<K, V>> {
     (!map.is_empty()).then_some(map)
+}
+
+/// A count as the Engine API's signed integer (counts past `i64::MAX` saturate).
+pub fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use crate::common::{Cleanup, PID_LABEL, TEST_LABEL, eventually, project_name, re
 const NODE_IMAGE: &str = "muelle/node:bookworm";
 
 /// Runs docker with `args`, returning stdout when it succeeds.
-fn docker(args: &[&str]) -> Option<String> {
+fn docker_cli(args: &[&str]) -> Option<String> {
     let output = Command::new("docker").args(args).output().ok()?;
     output
         .status
@@ -42,7 +42,7 @@ fn start_node(project: &str) -> (String, u16) {
     }
     let volume_name = format!("{node}-docker");
     volume.push(&volume_name);
-    docker(&volume).expect("create the node's volume");
+    docker_cli(&volume).expect("create the node's volume");
     let mount = format!("{volume_name}:/var/lib/docker");
     let env = format!("NODE_NAME={node}");
     let mut run = vec![
@@ -81,14 +81,14 @@ fn start_node(project: &str) -> (String, u16) {
         run.extend(["--label", label]);
     }
     run.push(NODE_IMAGE);
-    docker(&run).expect("start the node");
-    let port = docker(&["port", &node, "2375/tcp"])
+    docker_cli(&run).expect("start the node");
+    let port = docker_cli(&["port", &node, "2375/tcp"])
         .and_then(|p| p.lines().next()?.rsplit(':').next()?.parse().ok())
         .expect("the node's published engine port");
     eventually("the node's engine", Duration::from_secs(60), || {
-        docker(&["exec", &node, "docker", "version"])
+        docker_cli(&["exec", &node, "docker", "version"])
     });
-    docker(&[
+    docker_cli(&[
         "exec",
         &node,
         "docker",
@@ -101,14 +101,18 @@ fn start_node(project: &str) -> (String, u16) {
     (node, port)
 }
 
+fn container_of(spec: &bollard::models::ServiceSpec) -> bollard::models::TaskSpecContainerSpec {
+    spec.task_template.clone().unwrap().container_spec.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swarm_accepts_the_planned_stack() {
-    if docker(&["image", "inspect", NODE_IMAGE]).is_none() {
+    if docker_cli(&["image", "inspect", NODE_IMAGE]).is_none() {
         panic!("{NODE_IMAGE} is missing: build it with `muelle bases`");
     }
     let project = project_name("stack");
     let _cleanup = Cleanup::new(&project);
-    let (_node, port) = start_node(&project);
+    let (node, port) = start_node(&project);
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("db_password"), "swarm test password").unwrap();
@@ -148,13 +152,14 @@ async fn swarm_accepts_the_planned_stack() {
 
     let endpoint = Endpoint::parse(&format!("tcp://127.0.0.1:{port}"), None).unwrap();
     let docker = connect(&endpoint).await.unwrap();
+    let mut ids = BTreeMap::new();
     for network in &plan.networks {
-        docker
+        let created = docker
             .create_network(network.clone())
             .await
             .unwrap_or_else(|e| panic!("network {}: {e}", network.name));
+        ids.insert(network.name.clone(), created.id);
     }
-    let mut ids = BTreeMap::new();
     for secret in &plan.secrets {
         let id = docker
             .create_secret(secret.clone())
@@ -206,6 +211,26 @@ async fn swarm_accepts_the_planned_stack() {
         let task = |s: &bollard::models::ServiceSpec| s.task_template.clone().unwrap();
         assert_eq!(task(&stored).placement, task(&spec).placement, "{name}");
         assert_eq!(task(&stored).resources, task(&spec).resources, "{name}");
-        assert_eq!(task(&stored).networks, task(&spec).networks, "{name}");
+        // Swarm stores a network attachment by the network's id.
+        let mut wanted = task(&spec).networks.unwrap();
+        for attachment in &mut wanted {
+            attachment.target = Some(ids[attachment.target.as_ref().unwrap()].clone());
+        }
+        assert_eq!(task(&stored).networks, Some(wanted), "{name}");
+        // bollard sends the health check as `HealthCheck`, which the daemon
+        // reads (Go matches keys without case), but answers `Healthcheck`,
+        // which bollard does not read back: ask the node's own CLI.
+        let wanted = container_of(&spec).health_check.unwrap().test.unwrap();
+        let format = "{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck.Test}}";
+        let full_name = spec.name.as_deref().unwrap();
+        let stored_test = docker_cli(&[
+            "exec", &node, "docker", "service", "inspect", "--format", format, full_name,
+        ])
+        .expect("docker service inspect on the node");
+        assert_eq!(
+            serde_json::from_str::<Vec<String>>(&stored_test).unwrap(),
+            wanted,
+            "{name}"
+        );
     }
 }
