@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::cli::DeployArgs;
-use crate::deploy::history::{Command, History};
+use crate::deploy::history::Command;
 use crate::deploy::images::{self, Known, StackImages};
 use crate::deploy::report::{self, Rollout};
 use crate::deploy::target::{self, Target};
@@ -31,11 +31,24 @@ pub async fn run(args: DeployArgs, ctx: &Ctx) -> Result<()> {
     let dirty = !git::changes(&project.root, Path::new(release_log::RELATIVE_PATH))?.is_empty();
     let head_tag = version::sha_tag(&commit, dirty);
     let tag = args.tag.unwrap_or_else(|| head_tag.clone());
+    // The stack is read and checked before anything reaches the cluster,
+    // with each app image named by its tag until it is pinned below.
+    let tagged = stack.variables.keys().map(|service| {
+        (
+            service.as_str(),
+            format!("{}:{tag}", target.image_name(service)),
+        )
+    });
+    let source = StackSource {
+        files: target.stack_files.clone(),
+        variables: variables(&target, &stack, tagged),
+    };
+    let mut plan = stack::plan(&stack::load(&source)?, &namespace)?;
     let docker = target::connect(&target).await?;
 
     let (mut registry, _) = super::push::connect_registry(&target.destination())?;
     let releases = release_log::read(&release_log::path(&project.root))?;
-    let history = History::of(&project.root, &target.name).read()?;
+    let history = target.history.read()?;
     let known = Known {
         releases: &releases,
         history: &history,
@@ -50,14 +63,9 @@ pub async fn run(args: DeployArgs, ctx: &Ctx) -> Result<()> {
         };
         pinned.push(image);
     }
-    let source = StackSource {
-        files: target.stack_files.clone(),
-        variables: variables(&target, &stack, &pinned),
-    };
-    let mut plan = stack::plan(&stack::load(&source)?, &namespace)?;
     for image in &pinned {
         if let Some(spec) = plan.services.get_mut(&image.service) {
-            image.label(spec);
+            image.apply(spec);
         }
     }
 
@@ -88,18 +96,18 @@ pub async fn run(args: DeployArgs, ctx: &Ctx) -> Result<()> {
 }
 
 /// The stack files' variables: this process's environment, then the
-/// environment's own (the manifest's or the lab's), then the pinned
-/// images, which nothing overrides.
-fn variables(
+/// environment's own (the manifest's or the lab's), then the app images
+/// (service and image), which nothing overrides.
+fn variables<'a>(
     target: &Target,
     stack: &StackImages,
-    pinned: &[images::Pinned],
+    images: impl Iterator<Item = (&'a str, String)>,
 ) -> BTreeMap<String, String> {
     let mut variables: BTreeMap<String, String> = std::env::vars().collect();
     variables.extend(target.variables.clone());
-    for image in pinned {
-        if let Some(name) = stack.variables.get(&image.service) {
-            variables.insert(name.clone(), image.image.clone());
+    for (service, image) in images {
+        if let Some(name) = stack.variables.get(service) {
+            variables.insert(name.clone(), image);
         }
     }
     variables

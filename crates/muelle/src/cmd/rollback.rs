@@ -4,7 +4,7 @@
 
 use crate::cli::RollbackArgs;
 use crate::deploy::Error as DeployError;
-use crate::deploy::history::{self, Command, History};
+use crate::deploy::history::{self, Command};
 use crate::deploy::images::{Known, Pinned};
 use crate::error::Result;
 use crate::release::log as release_log;
@@ -15,7 +15,7 @@ use super::update::One;
 /// Rolls back, prints the report, and fails unless it reached the version asked.
 pub async fn run(args: RollbackArgs, ctx: &Ctx) -> Result<()> {
     let one = One::resolve(ctx, &args.environment, &args.service).await?;
-    let history = History::of(&one.project.root, &one.target.name);
+    let history = &one.target.history;
     let entries = history.read()?;
     let chosen = match &args.to {
         Some(version) => history::find(&entries, &args.service, version).ok_or_else(|| {

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use crate::cli::{FollowArgs, UpdateArgs};
-use crate::deploy::history::{Command, Deployed, History};
+use crate::deploy::history::{Command, Deployed};
 use crate::deploy::images::{self, Known, Pinned, StackImages};
 use crate::deploy::report::{self, Rollout};
 use crate::deploy::target::{self, Target};
@@ -47,7 +47,7 @@ async fn pin(one: &One, tag: Option<&str>, digest: Option<&str>) -> Result<Pinne
         .into());
     }
     let releases = release_log::read(&release_log::path(&one.project.root))?;
-    let history = History::of(&one.project.root, &one.target.name).read()?;
+    let history = one.target.history.read()?;
     let known = Known {
         releases: &releases,
         history: &history,

@@ -1,5 +1,6 @@
 //! The deploy history of an environment: `.muelle/deploys/<env>.jsonl`
-//! under the project root, one line per deploy, update or rollback (what
+//! under the project root (the lab's in its state directory, so that it
+//! goes with the lab), one line per deploy, update or rollback (what
 //! went out, when, by whom, from which commit, and how it ended). Swarm
 //! keeps one previous spec; this is what `rollback` goes back through.
 
@@ -81,18 +82,21 @@ pub struct Entry {
     pub summary: String,
 }
 
-/// The history of one environment of the project at `root`.
-#[derive(Debug, Clone)]
+/// The history of one environment: the file it is kept in.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct History {
     path: PathBuf,
 }
 
 impl History {
-    /// `environment`'s history under `root`.
+    /// `environment`'s history under the project root `root`.
     pub fn of(root: &Path, environment: &str) -> History {
-        History {
-            path: root.join(DIRECTORY).join(format!("{environment}.jsonl")),
-        }
+        History::at(root.join(DIRECTORY).join(format!("{environment}.jsonl")))
+    }
+
+    /// The history kept in the file `path`.
+    pub fn at(path: PathBuf) -> History {
+        History { path }
     }
 
     /// The file.

@@ -58,7 +58,7 @@ impl Pinned {
     }
 
     /// Adds `muelle.version` and `muelle.commit` to a spec's labels.
-    pub fn label(&self, spec: &mut ServiceSpec) {
+    fn label(&self, spec: &mut ServiceSpec) {
         let labels = spec.labels.get_or_insert_with(Default::default);
         labels.insert(VERSION_LABEL.to_owned(), self.tag.clone());
         match &self.commit {

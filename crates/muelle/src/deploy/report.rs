@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Error as DeployError;
-use super::history::{Command, Deployed, Entry, History, Outcome};
+use super::history::{Command, Deployed, Entry, Outcome};
 use super::target::Target;
 use crate::error::Result;
 use crate::project::Project;
@@ -17,7 +17,7 @@ use crate::swarm::{DeployReport, Outcome as Rolled, ServiceReport};
 
 /// What the end of a rollout needs besides Swarm's report.
 pub struct Rollout<'a> {
-    /// The project (its root holds the history).
+    /// The project (whose git user and commit the history records).
     pub project: &'a Project,
     /// Where it went.
     pub target: &'a Target,
@@ -102,7 +102,7 @@ pub fn finish(rollout: Rollout<'_>, report: &DeployReport) -> Result<()> {
         Outcome::Succeeded
     };
     let summary = summary(report);
-    let history = History::of(&rollout.project.root, &rollout.target.name);
+    let history = &rollout.target.history;
     let id = history.append(Entry {
         id: 0,
         time: Stamp::now().rfc3339(),

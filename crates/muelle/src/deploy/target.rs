@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::Error as DeployError;
+use super::history::History;
 use crate::engine::endpoint::{Environment as DockerEnvironment, TlsFiles};
 use crate::engine::{self, Endpoint};
 use crate::error::Result;
@@ -29,6 +30,8 @@ pub struct Target {
     pub stack_files: Vec<PathBuf>,
     /// The variables the environment adds to the stack files.
     pub variables: BTreeMap<String, String>,
+    /// Its deploy history.
+    pub history: History,
 }
 
 /// What a running lab tells a deploy (from `lab::find`).
@@ -40,6 +43,8 @@ pub struct Lab {
     pub registry: String,
     /// What the stack needs on the lab (stand-in images, domain, pebble).
     pub variables: BTreeMap<String, String>,
+    /// The lab's state directory, which keeps the lab's deploy history.
+    pub state_dir: PathBuf,
 }
 
 impl Target {
@@ -87,12 +92,17 @@ pub fn declared(project: &Project, name: &str, docker: &DockerEnvironment) -> Re
         repository: env.repository.clone(),
         stack_files: stack_files(project, &project.manifest.stack.files),
         variables: env.variables.clone(),
+        history: History::of(&project.root, name),
     })
 }
 
+/// The lab's deploy history, in its state directory: it goes with the lab.
+const LAB_HISTORY: &str = "deploys.jsonl";
+
 /// The lab environment, from what the running lab says: its manager's
 /// engine, its registry (images at `<registry>/<service>`), the stack files
-/// with the manifest's `lab_files` after them, and the lab's variables.
+/// with the manifest's `lab_files` after them, the lab's variables, and
+/// the history in its state directory.
 pub fn lab(project: &Project, found: Option<Lab>, name: &str) -> Result<Target> {
     let Some(lab) = found else {
         return Err(DeployError::NoLab {
@@ -114,6 +124,7 @@ pub fn lab(project: &Project, found: Option<Lab>, name: &str) -> Result<Target> 
         repository: String::new(),
         stack_files: stack_files(project, &files),
         variables: lab.variables,
+        history: History::at(lab.state_dir.join(LAB_HISTORY)),
     })
 }
 
@@ -144,6 +155,7 @@ pub async fn resolve(project: &Project, name: &str) -> Result<Target> {
         endpoint: info.endpoint,
         registry: info.registry,
         variables: info.variables,
+        state_dir: info.state_dir,
     });
     lab(project, found, &lab_name)
 }

@@ -1,6 +1,6 @@
-//! The lab's state directory on the host: pebble's certificates and the
-//! database password the stack reads, kept across `lab up` runs and removed
-//! by `lab down`. `$MUELLE_LAB_STATE/<lab>`, else
+//! The lab's state directory on the host: pebble's certificates, the
+//! database password the stack reads and the lab's deploy history, kept
+//! across `lab up` runs and removed by `lab down`. `$MUELLE_LAB_STATE/<lab>`, else
 //! `$XDG_STATE_HOME/muelle/lab/<lab>`, else `~/.local/state/muelle/lab/<lab>`.
 
 use std::io::{Read, Write};

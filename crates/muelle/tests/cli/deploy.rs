@@ -1,7 +1,8 @@
 //! `muelle deploy`, `update` and `rollback` given input they cannot use:
 //! one line each, and nothing deployed. An unknown environment, service or
 //! version, an engine that does not answer, a tag the registry lacks (a real
-//! registry), a missing stack file. Deploys to a real swarm are the
+//! registry), a stack key Swarm would reject, no lab running, a missing
+//! stack file. Deploys to a real swarm are the
 //! cluster scenarios' (tests/cluster).
 
 use crate::common::{Test, project_name};
@@ -126,6 +127,37 @@ fn bad_environments_services_versions_and_engines_are_one_line() {
             "muelle: hello: tag 20261201 is not in {}/team/dev_hello: push it first (`muelle push --env dev`)",
             registry.host()
         )
+    );
+
+    // A key Swarm would reject is found before the cluster is asked: the
+    // environment's engine does not answer, yet the stack is what is named.
+    let stack = dir.join("deploy/stack.yaml");
+    let good = std::fs::read_to_string(&stack).unwrap();
+    std::fs::write(
+        &stack,
+        good.replace(
+            "  redis:\n",
+            "    deploy:\n      mode: global\n      replicas: 2\n  redis:\n",
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        muelle(&["deploy", "--env", "far"]).failure(2),
+        format!(
+            "muelle: {}:6: services.hello.deploy.replicas: a global service runs one task per node and takes no replicas",
+            stack.display()
+        )
+    );
+    std::fs::write(&stack, good).unwrap();
+
+    // The lab environment with no lab running.
+    let state = tempfile::tempdir().unwrap();
+    assert_eq!(
+        here(&["deploy", "--env", "lab"])
+            .env("MUELLE_LAB", "muelle-test-absent")
+            .env("MUELLE_LAB_STATE", state.path())
+            .failure(2),
+        "muelle: no lab `muelle-test-absent` is running: start one with `muelle lab up`"
     );
 
     std::fs::remove_file(dir.join("deploy/stack.yaml")).unwrap();

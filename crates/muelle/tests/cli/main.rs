@@ -14,5 +14,6 @@ mod registries;
 mod registry_auth;
 mod stack_swarm;
 mod status;
+mod swarm_node;
 mod voting;
 mod watch;

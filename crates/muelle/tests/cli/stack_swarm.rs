@@ -1,105 +1,18 @@
 //! The plan of the project's own stack, given to a real Swarm: one
-//! docker-in-docker node (`muelle/node:bookworm`, built by `muelle bases`)
-//! made a single-node swarm, then every network, secret, config and service
-//! of the plan created through the Engine API. Swarm validates a spec when
+//! docker-in-docker node (`swarm_node`) made a single-node swarm, then
+//! every network, secret, config and service of the plan created through
+//! the Engine API. Swarm validates a spec when
 //! it is created, so this proves it accepts what `stack::plan` builds. The
 //! services run no tasks (replicas 0): their images are not there to pull,
 //! and nothing may be pulled from outside.
 
 use std::collections::BTreeMap;
-use std::process::Command;
-use std::time::Duration;
 
 use bollard::models::ServiceSpecModeReplicated;
-use muelle::engine::endpoint::{Endpoint, connect};
 use muelle::stack::{StackSource, load, plan};
 
-use crate::common::{Cleanup, PID_LABEL, TEST_LABEL, eventually, project_name, repo, run_id};
-
-const NODE_IMAGE: &str = "muelle/node:bookworm";
-
-/// Runs docker with `args`, returning stdout when it succeeds.
-fn docker_cli(args: &[&str]) -> Option<String> {
-    let output = Command::new("docker").args(args).output().ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
-}
-
-/// Starts a node container labelled for `Cleanup`, returning its name and
-/// the host port of its engine.
-fn start_node(project: &str) -> (String, u16) {
-    let node = format!("{project}-node");
-    let labels = [
-        format!("com.docker.compose.project={project}"),
-        format!("{TEST_LABEL}={}", run_id()),
-        format!("{PID_LABEL}={}", std::process::id()),
-    ];
-    let mut volume = vec!["volume", "create"];
-    for label in &labels {
-        volume.extend(["--label", label]);
-    }
-    let volume_name = format!("{node}-docker");
-    volume.push(&volume_name);
-    docker_cli(&volume).expect("create the node's volume");
-    let mount = format!("{volume_name}:/var/lib/docker");
-    let env = format!("NODE_NAME={node}");
-    let mut run = vec![
-        "run",
-        "-d",
-        "--name",
-        &node,
-        "--hostname",
-        &node,
-        "-e",
-        &env,
-        "-e",
-        "DOCKERD_TCP=0.0.0.0:2375",
-        "-p",
-        "127.0.0.1::2375",
-        "--cap-add",
-        "ALL",
-        "--cap-drop",
-        "SYS_RESOURCE",
-        "--security-opt",
-        "seccomp=unconfined",
-        "--security-opt",
-        "apparmor=unconfined",
-        "--security-opt",
-        "systempaths=unconfined",
-        "--device-cgroup-rule",
-        "a *:* rwm",
-        "--tmpfs",
-        "/run",
-        "-v",
-        "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-        "-v",
-        &mount,
-    ];
-    for label in &labels {
-        run.extend(["--label", label]);
-    }
-    run.push(NODE_IMAGE);
-    docker_cli(&run).expect("start the node");
-    let port = docker_cli(&["port", &node, "2375/tcp"])
-        .and_then(|p| p.lines().next()?.rsplit(':').next()?.parse().ok())
-        .expect("the node's published engine port");
-    eventually("the node's engine", Duration::from_secs(60), || {
-        docker_cli(&["exec", &node, "docker", "version"])
-    });
-    docker_cli(&[
-        "exec",
-        &node,
-        "docker",
-        "swarm",
-        "init",
-        "--advertise-addr",
-        "eth0",
-    ])
-    .expect("docker swarm init");
-    (node, port)
-}
+use crate::common::{Cleanup, project_name, repo};
+use crate::swarm_node::{SwarmNode, docker};
 
 fn container_of(spec: &bollard::models::ServiceSpec) -> bollard::models::TaskSpecContainerSpec {
     spec.task_template.clone().unwrap().container_spec.unwrap()
@@ -107,12 +20,9 @@ fn container_of(spec: &bollard::models::ServiceSpec) -> bollard::models::TaskSpe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swarm_accepts_the_planned_stack() {
-    if docker_cli(&["image", "inspect", NODE_IMAGE]).is_none() {
-        panic!("{NODE_IMAGE} is missing: build it with `muelle bases`");
-    }
     let project = project_name("stack");
     let _cleanup = Cleanup::new(&project);
-    let (node, port) = start_node(&project);
+    let swarm = SwarmNode::start(&format!("{project}-node")).await;
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("db_password"), "swarm test password").unwrap();
@@ -150,18 +60,17 @@ async fn swarm_accepts_the_planned_stack() {
     let stack = load(&source).unwrap();
     let plan = plan(&stack, &project).unwrap();
 
-    let endpoint = Endpoint::parse(&format!("tcp://127.0.0.1:{port}"), None).unwrap();
-    let docker = connect(&endpoint).await.unwrap();
+    let engine = &swarm.docker;
     let mut ids = BTreeMap::new();
     for network in &plan.networks {
-        let created = docker
+        let created = engine
             .create_network(network.clone())
             .await
             .unwrap_or_else(|e| panic!("network {}: {e}", network.name));
         ids.insert(network.name.clone(), created.id);
     }
     for secret in &plan.secrets {
-        let id = docker
+        let id = engine
             .create_secret(secret.clone())
             .await
             .expect("secret accepted")
@@ -169,7 +78,7 @@ async fn swarm_accepts_the_planned_stack() {
         ids.insert(secret.name.clone().unwrap(), id);
     }
     for config in &plan.configs {
-        let id = docker
+        let id = engine
             .create_config(config.clone())
             .await
             .expect("config accepted")
@@ -193,11 +102,11 @@ async fn swarm_accepts_the_planned_stack() {
         for config in container.configs.iter_mut().flatten() {
             config.config_id = Some(ids[config.config_name.as_ref().unwrap()].clone());
         }
-        docker
+        engine
             .create_service(spec.clone(), None)
             .await
             .unwrap_or_else(|e| panic!("service {name}: {e}"));
-        let stored = docker
+        let stored = engine
             .inspect_service(spec.name.as_ref().unwrap(), None)
             .await
             .unwrap()
@@ -223,10 +132,16 @@ async fn swarm_accepts_the_planned_stack() {
         let wanted = container_of(&spec).health_check.unwrap().test.unwrap();
         let format = "{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck.Test}}";
         let full_name = spec.name.as_deref().unwrap();
-        let stored_test = docker_cli(&[
-            "exec", &node, "docker", "service", "inspect", "--format", format, full_name,
-        ])
-        .expect("docker service inspect on the node");
+        let stored_test = docker(&[
+            "exec",
+            &swarm.name,
+            "docker",
+            "service",
+            "inspect",
+            "--format",
+            format,
+            full_name,
+        ]);
         assert_eq!(
             serde_json::from_str::<Vec<String>>(&stored_test).unwrap(),
             wanted,

@@ -1,43 +1,27 @@
-//! `muelle status` against a real swarm: one docker-in-docker node (the
-//! lab's node image) made a single-node swarm for this test, a healthy
+//! `muelle status` against a real swarm: one docker-in-docker node
+//! (`swarm_node`) made a single-node swarm for this test, a healthy
 //! service and one whose image does not exist, shown once, as JSON and
 //! with `--watch`; and the one line for an engine that cannot be reached.
 
 use std::collections::HashMap;
-use std::process::Command;
 use std::time::Duration;
 
 use bollard::Docker;
 use bollard::models::{
-    HealthConfig, ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicated, SwarmInitRequest,
-    TaskSpec, TaskSpecContainerSpec,
+    HealthConfig, ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicated, TaskSpec,
+    TaskSpecContainerSpec,
 };
 use bollard::query_parameters::ImportImageOptions;
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::common::{
-    Cleanup, Fixture, PID_LABEL, TEST_LABEL, Test, eventually, free_port, hello_project,
-    project_name, remove_labelled, repo, run_id,
-};
+use crate::common::{Cleanup, Fixture, Test, eventually, free_port, hello_project, project_name};
+use crate::swarm_node::SwarmNode;
 
-/// Label naming one test's node container and volume, for its guard.
-const NODE_LABEL: &str = "muelle.test.node";
 /// The image the node runs its service from: the Debian base, copied in.
 const DEBIAN: &str = "muelle/debian:bookworm";
-/// How long the node's engine may take to answer (it starts its own dockerd).
-const ENGINE_START: Duration = Duration::from_secs(90);
 /// How long Swarm may take to run, or reject, a task.
 const CONVERGE: Duration = Duration::from_secs(90);
-
-/// Removes the node's container and volume when the test ends, even on failure.
-struct NodeGuard(String);
-
-impl Drop for NodeGuard {
-    fn drop(&mut self) {
-        remove_labelled(&format!("{NODE_LABEL}={}", self.0));
-    }
-}
 
 #[test]
 fn status_shows_a_real_swarm_node_its_tasks_and_what_is_not_converged() {
@@ -45,11 +29,9 @@ fn status_shows_a_real_swarm_node_its_tasks_and_what_is_not_converged() {
     let project = project_name("status");
     let _cleanup = Cleanup::new(&project);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let node_image = runtime.block_on(ensure_node_image());
-    let _guard = NodeGuard(project.clone());
-    let port = start_node(&project, &node_image);
-    let host = format!("tcp://127.0.0.1:{port}");
-    let node = runtime.block_on(make_swarm(&project, port));
+    let swarm = runtime.block_on(SwarmNode::start(&project));
+    let host = swarm.endpoint();
+    let node = runtime.block_on(label_and_load(&swarm));
     let status = |args: &[&str]| {
         Test::new(fixture.path(), &project)
             .env("DOCKER_HOST", &host)
@@ -178,106 +160,9 @@ fn project_with_test_environment() -> Fixture {
     fixture
 }
 
-/// Builds the lab's node image (and the Debian base under it) when missing
-/// or out of date, as `muelle lab` does.
-async fn ensure_node_image() -> String {
-    let docker = Docker::connect_with_defaults().expect("host engine");
-    let manifest = muelle::project::manifest::Manifest::load(&repo().join("muelle.toml"))
-        .expect("the repository's manifest");
-    let mut bases = manifest.bases;
-    bases.may_install = true;
-    let progress = muelle::ui::progress::Progress::new();
-    muelle::image::bases::ensure(&docker, &repo(), &bases, "node", &progress, false)
-        .await
-        .expect("the node image")
-}
-
-/// Starts a node container with its engine on a loopback port; returns the port.
-fn start_node(name: &str, image: &str) -> u16 {
-    let labels = [
-        format!("{TEST_LABEL}={}", run_id()),
-        format!("{PID_LABEL}={}", std::process::id()),
-        format!("{NODE_LABEL}={name}"),
-    ];
-    let label_args: Vec<String> = labels
-        .iter()
-        .flat_map(|l| ["--label".into(), l.clone()])
-        .collect();
-    let volume = format!("{name}-docker");
-    docker(&[&["volume", "create"][..], &strs(&label_args), &[&volume]].concat());
-    let cgroup = format!("NODE_NAME={name}");
-    let mount = format!("{volume}:/var/lib/docker");
-    docker(
-        &[
-            &[
-                "run",
-                "-d",
-                "--name",
-                name,
-                "--hostname",
-                name,
-                "-e",
-                &cgroup,
-            ][..],
-            &["-e", "DOCKERD_TCP=0.0.0.0:2375", "-p", "127.0.0.1::2375"],
-            &["--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE"],
-            &[
-                "--security-opt",
-                "seccomp=unconfined",
-                "--security-opt",
-                "apparmor=unconfined",
-            ],
-            &[
-                "--security-opt",
-                "systempaths=unconfined",
-                "--device-cgroup-rule",
-                "a *:* rwm",
-            ],
-            &[
-                "--tmpfs",
-                "/run",
-                "-v",
-                "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-                "-v",
-                &mount,
-            ],
-            &strs(&label_args),
-            &[image],
-        ]
-        .concat(),
-    );
-    let published = docker(&["port", name, "2375/tcp"]);
-    published
-        .lines()
-        .find_map(|l| l.trim().rsplit_once(':')?.1.parse().ok())
-        .unwrap_or_else(|| panic!("no published engine port: {published}"))
-}
-
-/// Waits for the node's engine, makes it a one-node swarm with a label,
-/// and copies the Debian base into it.
-async fn make_swarm(name: &str, port: u16) -> Docker {
-    let node = Docker::connect_with_http(
-        &format!("127.0.0.1:{port}"),
-        30,
-        bollard::API_DEFAULT_VERSION,
-    )
-    .expect("node client");
-    let deadline = tokio::time::Instant::now() + ENGINE_START;
-    while node.ping().await.is_err() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the node's engine did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    let address = docker(&["inspect", "-f", "{{.NetworkSettings.IPAddress}}", name]);
-    node.init_swarm(SwarmInitRequest {
-        listen_addr: Some("0.0.0.0:2377".into()),
-        advertise_addr: Some(address.trim().to_owned()),
-        ..Default::default()
-    })
-    .await
-    .expect("swarm init");
+/// Labels the node and copies the Debian base into it.
+async fn label_and_load(swarm: &SwarmNode) -> Docker {
+    let node = swarm.docker.clone();
     let id = node
         .info()
         .await
@@ -337,20 +222,4 @@ async fn create_service(node: &Docker, stack: &str, short_name: &str, image: &st
     node.create_service(spec, None)
         .await
         .expect("create the service");
-}
-
-fn strs(args: &[String]) -> Vec<&str> {
-    args.iter().map(String::as_str).collect()
-}
-
-/// Runs the docker CLI on the host engine; returns stdout, panics on failure.
-fn docker(args: &[&str]) -> String {
-    let output = Command::new("docker").args(args).output().expect("docker");
-    assert!(
-        output.status.success(),
-        "docker {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }

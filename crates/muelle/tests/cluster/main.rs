@@ -6,9 +6,15 @@
 //! failed, and the lab is removed when the fixture drops, even on failure.
 //! A scenario is a `fn(&Lab)` in its own module that panics to fail.
 
+mod app;
+mod contention;
+mod deploy_app;
 mod lab_nodes;
 mod lab_pebble;
 mod lab_registry;
+mod node_loss;
+mod rolling;
+mod secret;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -20,7 +26,8 @@ use testkit::Lab;
 type Scenario = (&'static str, fn(&Lab));
 
 /// Every scenario, in the order they run. Scenarios that change the lab
-/// (stop a node, deploy) go after those that only read it.
+/// (deploy, stop a node) go after those that only read it, and the deploy
+/// scenarios build on each other as the life of one stack does.
 const SCENARIOS: &[Scenario] = &[
     (
         "lab nodes are ready and labelled, up again changes nothing",
@@ -33,6 +40,38 @@ const SCENARIOS: &[Scenario] = &[
     (
         "pebble's directory answers over verified TLS",
         lab_pebble::directory_answers_over_verified_tls,
+    ),
+    (
+        "deploy from zero, a vote through the HTTPS ingress on the result page",
+        deploy_app::deploys_from_zero_and_serves_over_https,
+    ),
+    (
+        "an unknown service and a missing tag are one line",
+        deploy_app::bad_input_is_one_line,
+    ),
+    (
+        "update vote under load: no failed request, every vote stored",
+        rolling::an_update_under_load_fails_no_request,
+    ),
+    (
+        "an unhealthy image is rolled back and the update FAILED",
+        rolling::an_unhealthy_image_is_rolled_back_and_failed,
+    ),
+    (
+        "rollback returns every task to the previous digest",
+        rolling::rollback_returns_to_the_previous_digest,
+    ),
+    (
+        "two concurrent deploys: one runs, one is refused",
+        contention::two_concurrent_deploys_one_refused,
+    ),
+    (
+        "a changed secret rolls out as a new one, the old one goes",
+        secret::a_changed_secret_rolls_out_as_a_new_one,
+    ),
+    (
+        "a stopped worker node: tasks move, no vote lost",
+        node_loss::a_stopped_worker_loses_no_vote,
     ),
 ];
 

@@ -19,6 +19,7 @@ fn target(registry: &str) -> Target {
         repository: "team/".into(),
         stack_files: Vec::new(),
         variables: BTreeMap::new(),
+        history: crate::deploy::history::History::at("unused.jsonl".into()),
     }
 }
 

@@ -120,6 +120,7 @@ fn the_lab_gives_its_engine_registry_and_variables_and_adds_the_lab_files() {
         endpoint: "tcp://127.0.0.1:41234".into(),
         registry: "127.0.0.1:41235".into(),
         variables: BTreeMap::from([("INGRESS_DOMAIN".to_owned(), "voting.lab.test".to_owned())]),
+        state_dir: dir.path().join("state"),
     };
     let target = lab(&project, Some(found), crate::lab::DEFAULT_NAME).unwrap();
     assert_eq!(target.name, "lab");
@@ -133,6 +134,11 @@ fn the_lab_gives_its_engine_registry_and_variables_and_adds_the_lab_files() {
         ]
     );
     assert_eq!(target.variables["INGRESS_DOMAIN"], "voting.lab.test");
+    assert_eq!(
+        target.history.path(),
+        dir.path().join("state/deploys.jsonl"),
+        "the lab's history goes with the lab, not into the project"
+    );
     let err = lab(&project, None, crate::lab::DEFAULT_NAME).unwrap_err();
     assert_eq!(
         err.to_string(),
