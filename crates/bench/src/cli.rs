@@ -25,6 +25,12 @@ pub struct Cli {
     /// workspace root].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Measure the app as a Swarm stack on a lab instead (`muelle lab`,
+    /// started for the run and removed after it): throughput through the
+    /// ingress, rolling update and rollback. Rewrites only the Cluster
+    /// section of BENCHMARKS.md.
+    #[arg(long)]
+    pub cluster: bool,
     /// Use the service binaries as they are instead of building them.
     #[arg(long)]
     pub no_build: bool,
@@ -63,6 +69,9 @@ impl Cli {
         let mut extra = Vec::new();
         if self.smoke {
             extra.push("--smoke".to_owned());
+        }
+        if self.cluster {
+            extra.push("--cluster".to_owned());
         }
         if self.runs.is_some() {
             extra.push(format!("--runs {runs}"));

@@ -11,6 +11,7 @@
 
 pub mod bare;
 pub mod cli;
+pub mod cluster;
 mod failures;
 #[cfg(test)]
 mod fixture;
@@ -318,7 +319,8 @@ fn step(what: &str, value: String) {
     eprintln!("  {what:<22} {value}");
 }
 
-/// Writes BENCHMARKS.md (keeping its hand-written notes) and BENCHMARKS.svg.
+/// Writes BENCHMARKS.md (keeping its Cluster section and its hand-written
+/// notes) and BENCHMARKS.svg.
 fn write(results: &Results, out: &Path, command: &str) -> Result<(), Error> {
     let io = |what: String| move |source| Error::Io { what, source };
     std::fs::create_dir_all(out).map_err(io(format!("creating {}", out.display())))?;
@@ -332,8 +334,13 @@ fn write(results: &Results, out: &Path, command: &str) -> Result<(), Error> {
                 .map(|(_, notes)| notes.to_owned())
         })
         .unwrap_or_else(|| "\n".into());
+    let cluster = std::fs::read_to_string(&md_path)
+        .ok()
+        .and_then(|old| cluster::section::existing(&old))
+        .map(|section| format!("{section}\n"))
+        .unwrap_or_default();
     let text = format!(
-        "{}{}{notes}",
+        "{}{cluster}{}{notes}",
         markdown::render(results, "BENCHMARKS.svg", command),
         markdown::NOTES_MARKER
     );

@@ -30,6 +30,10 @@ fn run(cli: &bench::cli::Cli) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(bench::run(&options))?;
+    if cli.cluster {
+        runtime.block_on(bench::cluster::run(&options))?;
+    } else {
+        runtime.block_on(bench::run(&options))?;
+    }
     Ok(())
 }

@@ -22,6 +22,12 @@ pub fn bins_dir() -> PathBuf {
 /// cargo, which does nothing when they are up to date. Cargo builds a
 /// package's binaries only for its own tests, so other crates ask here.
 pub fn build_services(bins: &Path) -> Result<(), String> {
+    build_binaries(bins, &SERVICES)
+}
+
+/// Builds the binary named like each package in `packages` into `bins`,
+/// with the profile `bins` belongs to.
+pub fn build_binaries(bins: &Path, packages: &[&str]) -> Result<(), String> {
     let profile = bins.file_name().and_then(|n| n.to_str()).unwrap_or("debug");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
@@ -35,10 +41,10 @@ pub fn build_services(bins: &Path) -> Result<(), String> {
             command.args(["--profile", other]);
         }
     }
-    for service in SERVICES {
-        command.args(["-p", service, "--bin", service]);
+    for package in packages {
+        command.args(["-p", package, "--bin", package]);
     }
-    eprintln!("building {} ({profile})", SERVICES.join(", "));
+    eprintln!("building {} ({profile})", packages.join(", "));
     let status = command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
@@ -46,11 +52,11 @@ pub fn build_services(bins: &Path) -> Result<(), String> {
     if !status.success() {
         return Err(format!("cargo build exited with {status}"));
     }
-    for service in SERVICES {
-        if !bins.join(service).exists() {
+    for package in packages {
+        if !bins.join(package).exists() {
             return Err(format!(
                 "{} is missing after the build",
-                bins.join(service).display()
+                bins.join(package).display()
             ));
         }
     }

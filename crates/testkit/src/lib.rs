@@ -19,7 +19,7 @@ mod prometheus;
 mod redis;
 mod registry;
 
-pub use crate::binaries::{SERVICES, bins_dir, build_services};
+pub use crate::binaries::{SERVICES, bins_dir, build_binaries, build_services};
 pub use crate::clients::{
     SLOW_BYTE_INTERVAL, ServiceProcess, after_one_request, all_cut_off, idle_until_closed,
     is_closed, trickle_until_closed,

@@ -31,7 +31,7 @@ pub fn two_concurrent_deploys_one_refused(lab: &Lab) {
         outputs.iter().map(texts).collect::<Vec<_>>()
     );
     let (_, stderr) = texts(refused[0]);
-    let line = stderr.trim();
+    let line = stderr.lines().last().unwrap_or_default();
     assert!(
         line.starts_with("muelle: a deploy of voting is already running (")
             && line.contains("muelle deploy, pid ")

@@ -87,7 +87,8 @@ pub fn an_unhealthy_image_is_rolled_back_and_failed(lab: &Lab) {
     let (stdout, stderr) = texts(&output);
     assert_eq!(output.status.code(), Some(1), "{stderr}\n{stdout}");
     assert!(stdout.contains("FAILED"), "{stdout}");
-    let line = stderr.trim();
+    // Progress lines come first; the error is the last line.
+    let line = stderr.lines().last().unwrap_or_default();
     assert!(
         line.starts_with("muelle: update of voting") && line.contains("vote: rollback_"),
         "{line}"

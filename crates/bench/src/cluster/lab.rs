@@ -1,0 +1,177 @@
+//! The benchmark's lab: `muelle lab up` under the name `muelle-bench` (made
+//! for the run and removed after it, or used as it is when it was already
+//! up), muelle's commands for it, and the docker CLI against its manager.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
+
+use crate::Error;
+
+/// The lab's name.
+pub const NAME: &str = "muelle-bench";
+
+/// A lab the benchmark runs on.
+pub struct Lab {
+    muelle: PathBuf,
+    repo: PathBuf,
+    /// Whether this run started it (and so removes it).
+    made: bool,
+    /// `muelle lab status --json`.
+    info: Value,
+}
+
+impl Lab {
+    /// Finds the lab, or starts it with `muelle lab up`.
+    pub async fn up(muelle: &Path, repo: &Path) -> Result<Lab, Error> {
+        let mut lab = Lab {
+            muelle: muelle.to_owned(),
+            repo: repo.to_owned(),
+            made: false,
+            info: Value::Null,
+        };
+        if lab.run(&["lab", "status", "--json"], &[]).await.is_err() {
+            eprintln!("starting lab {NAME} (muelle lab up)");
+            let status = lab
+                .command(&["lab", "up"], &[])
+                .status()
+                .await
+                .map_err(|e| tool("muelle", format!("cannot start: {e}")))?;
+            if !status.success() {
+                return Err(tool("muelle", format!("lab up exited with {status}")));
+            }
+            lab.made = true;
+        }
+        let status = lab.run(&["lab", "status", "--json"], &[]).await?;
+        lab.info = serde_json::from_str(&status).map_err(|e| tool("muelle", e.to_string()))?;
+        Ok(lab)
+    }
+
+    /// Runs `muelle ARGS` for the lab with `env` added; returns stdout, or
+    /// the error muelle printed.
+    pub async fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Result<String, Error> {
+        output(self.command(args, env), None, "muelle").await
+    }
+
+    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut command = Command::new(&self.muelle);
+        command
+            .args(args)
+            .current_dir(&self.repo)
+            .env("MUELLE_LAB", NAME)
+            .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// A string field of `lab status --json`, e.g. `registry` or `/ingress/https`.
+    pub fn field(&self, pointer: &str) -> Result<String, Error> {
+        self.info
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| tool("muelle", format!("lab status has no {pointer}")))
+    }
+
+    /// How many nodes the lab has.
+    pub fn nodes(&self) -> usize {
+        self.info["nodes"].as_array().map_or(0, Vec::len)
+    }
+
+    /// The docker CLI against the lab's manager; returns stdout.
+    pub async fn docker(&self, args: &[&str]) -> Result<String, Error> {
+        let mut command = Command::new("docker");
+        command
+            .args(args)
+            .env("DOCKER_HOST", self.field("/endpoint")?)
+            .stdin(Stdio::null());
+        output(command, None, "docker").await
+    }
+
+    /// The manifest digest the lab registry gives `<repository>:<tag>`.
+    pub async fn digest(&self, repository: &str, tag: &str) -> Result<String, Error> {
+        let url = format!(
+            "http://{}/v2/{repository}/manifests/{tag}",
+            self.field("/registry")?
+        );
+        let failed = |reason: String| tool("registry", format!("{url}: {reason}"));
+        let response = reqwest::Client::new()
+            .head(&url)
+            .header(
+                "Accept",
+                "application/vnd.docker.distribution.manifest.v2+json, \
+                 application/vnd.oci.image.manifest.v1+json",
+            )
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| failed(e.to_string()))?;
+        response
+            .headers()
+            .get("Docker-Content-Digest")
+            .and_then(|d| d.to_str().ok())
+            .map(str::to_owned)
+            .ok_or_else(|| failed("no digest".into()))
+    }
+
+    /// Removes the lab if this run started it.
+    pub async fn down(self) -> Result<(), Error> {
+        if self.made {
+            self.run(&["lab", "down"], &[]).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The docker CLI on the host, `stdin` written to it; returns stdout.
+pub async fn host_docker(args: &[&str], stdin: Option<&str>) -> Result<String, Error> {
+    let mut command = Command::new("docker");
+    command.args(args);
+    output(command, stdin, "docker").await
+}
+
+/// Runs `command` to the end; its stdout, or its last stderr line as the error.
+async fn output(
+    mut command: Command,
+    stdin: Option<&str>,
+    name: &'static str,
+) -> Result<String, Error> {
+    command
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = command
+        .spawn()
+        .map_err(|e| tool(name, format!("cannot start: {e}")))?;
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(text.as_bytes())
+            .await
+            .map_err(|e| tool(name, format!("cannot write its input: {e}")))?;
+    }
+    let done = child
+        .wait_with_output()
+        .await
+        .map_err(|e| tool(name, e.to_string()))?;
+    if done.status.success() {
+        return Ok(String::from_utf8_lossy(&done.stdout).into_owned());
+    }
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+    Err(tool(
+        name,
+        last.unwrap_or("failed without a message").trim().to_owned(),
+    ))
+}
+
+fn tool(tool: &'static str, reason: String) -> Error {
+    Error::Tool { tool, reason }
+}
