@@ -30,7 +30,7 @@ pub use crate::postgres::Postgres;
 pub use crate::process::die_with_test;
 pub use crate::prometheus::{NodeExporter, Prometheus, assert_series, check_metrics, promtool};
 pub use crate::redis::Redis;
-pub use crate::registry::{Credentials, Registry};
+pub use crate::registry::{Credentials, Registry, manifest_digest};
 
 use std::future::Future;
 use std::time::{Duration, Instant};

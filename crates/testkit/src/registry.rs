@@ -110,6 +110,29 @@ impl Registry {
     }
 }
 
+/// The manifest digest the registry at `host` (`127.0.0.1:<port>`, no
+/// credentials) gives `<repository>:<tag>`, asked of the registry itself.
+pub async fn manifest_digest(host: &str, repository: &str, tag: &str) -> Result<String, String> {
+    let url = format!("http://{host}/v2/{repository}/manifests/{tag}");
+    let response = reqwest::Client::new()
+        .head(&url)
+        .header(
+            "Accept",
+            "application/vnd.docker.distribution.manifest.v2+json, \
+             application/vnd.oci.image.manifest.v1+json",
+        )
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("HEAD {url}: {e}"))?;
+    response
+        .headers()
+        .get("Docker-Content-Digest")
+        .and_then(|d| d.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{url} gave no digest"))
+}
+
 /// The value of [`IDENTITY_HEADER`]: the name of the registry's own
 /// temporary directory.
 fn identity(dir: &TempDir) -> String {

@@ -94,28 +94,9 @@ impl Lab {
 
     /// The manifest digest the lab registry gives `<repository>:<tag>`.
     pub async fn digest(&self, repository: &str, tag: &str) -> Result<String, Error> {
-        let url = format!(
-            "http://{}/v2/{repository}/manifests/{tag}",
-            self.field("/registry")?
-        );
-        let failed = |reason: String| tool("registry", format!("{url}: {reason}"));
-        let response = reqwest::Client::new()
-            .head(&url)
-            .header(
-                "Accept",
-                "application/vnd.docker.distribution.manifest.v2+json, \
-                 application/vnd.oci.image.manifest.v1+json",
-            )
-            .send()
+        testkit::manifest_digest(&self.field("/registry")?, repository, tag)
             .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| failed(e.to_string()))?;
-        response
-            .headers()
-            .get("Docker-Content-Digest")
-            .and_then(|d| d.to_str().ok())
-            .map(str::to_owned)
-            .ok_or_else(|| failed("no digest".into()))
+            .map_err(|reason| tool("registry", reason))
     }
 
     /// Removes the lab if this run started it.

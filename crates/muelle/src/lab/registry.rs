@@ -122,24 +122,6 @@ async fn push(
     progress: &Progress,
 ) -> Result<()> {
     images::tag(host, local, remote, tag).await?;
-    let mut layers = progress.layers(format!("push {remote}:{tag}"));
-    let result = images::push(host, remote, tag, None, &mut |info| {
-        let detail = info.progress_detail.as_ref();
-        layers.update(
-            info.status.as_deref().unwrap_or_default(),
-            detail.and_then(|d| d.current),
-            detail.and_then(|d| d.total),
-        );
-    })
-    .await;
-    match result {
-        Ok(_) => {
-            layers.done();
-            Ok(())
-        }
-        Err(e) => {
-            layers.fail();
-            Err(e.into())
-        }
-    }
+    crate::image::push::push_shown(host, remote, tag, None, progress).await?;
+    Ok(())
 }

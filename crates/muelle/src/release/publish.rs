@@ -203,27 +203,10 @@ pub async fn execute(
         let mut digest = None;
         for tag in &image.tags {
             images::tag(docker, &image.local, &remote, tag).await?;
-            let mut layers = progress.layers(format!("push {remote}:{tag}"));
             let auth = credentials.map(|c| c.for_docker(&host));
-            let result = images::push(docker, &remote, tag, auth, &mut |info| {
-                let detail = info.progress_detail.as_ref();
-                layers.update(
-                    info.status.as_deref().unwrap_or_default(),
-                    detail.and_then(|d| d.current),
-                    detail.and_then(|d| d.total),
-                );
-            })
-            .await;
-            match result {
-                Ok(found) => {
-                    layers.done();
-                    digest = digest.or(found);
-                }
-                Err(e) => {
-                    layers.fail();
-                    return Err(e.into());
-                }
-            }
+            let found =
+                crate::image::push::push_shown(docker, &remote, tag, auth, progress).await?;
+            digest = digest.or(found);
         }
         let digest = match digest {
             Some(digest) => digest,

@@ -84,26 +84,8 @@ pub fn host_docker(args: &[&str], stdin: Option<&str>) -> String {
 /// The manifest digest the lab registry gives `<service>:<tag>`, asked of
 /// the registry itself (not of muelle).
 pub fn registry_digest(lab: &Lab, service: &str, tag: &str) -> String {
-    let url = format!("http://{}/v2/{service}/manifests/{tag}", lab.registry());
-    block_on(async {
-        let response = reqwest::Client::new()
-            .head(&url)
-            .header(
-                "Accept",
-                "application/vnd.docker.distribution.manifest.v2+json, \
-                 application/vnd.oci.image.manifest.v1+json",
-            )
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .unwrap_or_else(|e| panic!("HEAD {url}: {e}"));
-        response
-            .headers()
-            .get("Docker-Content-Digest")
-            .and_then(|d| d.to_str().ok())
-            .unwrap_or_else(|| panic!("{url} gave no digest"))
-            .to_owned()
-    })
+    block_on(testkit::manifest_digest(&lab.registry(), service, tag))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Builds an image from `dockerfile` on the host (an empty context), pushes
