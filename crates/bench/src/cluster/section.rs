@@ -13,6 +13,9 @@ pub const BEGIN: &str = "<!-- Cluster: written by `bench --cluster`; other runs 
 /// The line after the section.
 pub const END: &str = "<!-- Cluster: end. -->";
 
+/// Picks one figure out of a run.
+type FigureOf = fn(&ClusterRun) -> f64;
+
 /// The rollback goal of issue 15, in seconds.
 const ROLLBACK_GOAL_SECS: f64 = 20.0;
 
@@ -40,7 +43,7 @@ pub fn render(results: &ClusterResults, command: &str) -> String {
         super::rollout::RATE,
         crate::limits::CLIENTS,
     );
-    let figure = |of: fn(&ClusterRun) -> f64| Figure::new(runs.iter().map(|r| Some(of(r))));
+    let figure = |of: FigureOf| Figure::new(runs.iter().map(|r| Some(of(r))));
     let failed = |of: fn(&ClusterRun) -> &Failures| {
         runs.iter().fold(Failures::none(), |all, r| all.and(of(r)))
     };
@@ -65,7 +68,7 @@ pub fn render(results: &ClusterResults, command: &str) -> String {
         verdict(rollback_failed.is_empty() && fast == all, fast, all),
     );
     let _ = writeln!(md, "\n| figure | median [min–max] |\n|---|---|");
-    let rows: [(&str, fn(&ClusterRun) -> f64); 3] = [
+    let rows: [(&str, FigureOf); 3] = [
         (
             "update of vote: `muelle update` until every replica runs the new digest",
             |r| r.rollout.update.replicas_secs,
@@ -85,7 +88,7 @@ pub fn render(results: &ClusterResults, command: &str) -> String {
     for (what, of) in [
         (
             "vote through the ingress (HTTPS, Caddy, overlay)",
-            (|r| r.ingress.throughput) as fn(&ClusterRun) -> f64,
+            (|r| r.ingress.throughput) as FigureOf,
         ),
         ("vote served directly (plain HTTP, overlay)", |r| {
             r.direct.throughput
