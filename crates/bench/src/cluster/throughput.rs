@@ -54,7 +54,10 @@ pub async fn image(lab: &Lab, vote_image: &str, loadgen: &Path) -> Result<String
     .await;
     let _ = std::fs::remove_dir_all(&context);
     built?;
-    host_docker(&["push", "-q", &image], None).await?;
+    let pushed = host_docker(&["push", "-q", &image], None).await;
+    // The nodes pull it from the lab registry; the host needs no copy.
+    let _ = host_docker(&["rmi", &image], None).await;
+    pushed?;
     Ok(image)
 }
 

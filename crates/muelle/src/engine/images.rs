@@ -1,5 +1,5 @@
 //! Images: inspect, pull, build from an in-memory context, import a rootfs,
-//! tag, push and untag.
+//! tag, push, list the names under a registry and untag.
 
 use std::collections::HashMap;
 
@@ -7,7 +7,8 @@ use bollard::Docker;
 use bollard::auth::DockerCredentials;
 use bollard::models::PushImageInfo;
 use bollard::query_parameters::{
-    BuildImageOptions, CreateImageOptions, PushImageOptions, RemoveImageOptions, TagImageOptions,
+    BuildImageOptions, CreateImageOptions, ListImagesOptions, PushImageOptions, RemoveImageOptions,
+    TagImageOptions,
 };
 use bytes_stream::ByteStream;
 use futures::StreamExt;
@@ -224,6 +225,30 @@ pub fn pushed_digest(status: &str) -> Option<&str> {
     rest.split_whitespace()
         .next()
         .filter(|d| d.starts_with("sha256:"))
+}
+
+/// Every local name (`repository:tag`) under `prefix` (`host:port/`), at
+/// any depth of repository path.
+pub async fn names_under(docker: &Docker, prefix: &str) -> Result<Vec<String>> {
+    let patterns: Vec<String> = (1..=3)
+        .map(|depth| format!("{prefix}{}", vec!["*"; depth].join("/")))
+        .collect();
+    let options = ListImagesOptions {
+        filters: Some(HashMap::from([("reference".to_owned(), patterns)])),
+        ..Default::default()
+    };
+    let images = docker
+        .list_images(Some(options))
+        .await
+        .map_err(failed(format!("list the images under {prefix}")))?;
+    let mut names: Vec<String> = images
+        .into_iter()
+        .flat_map(|image| image.repo_tags)
+        .filter(|name| name.starts_with(prefix))
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 /// Removes the name `reference`; the image goes too once it has no other

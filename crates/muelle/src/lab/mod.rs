@@ -204,13 +204,11 @@ pub async fn down(host: &Docker, name: &str, progress: &Progress) -> Result<Remo
         Some(dir) => PathBuf::from(dir),
         None => state::default_dir(name)?,
     };
-    // The host's names for the stand-ins `up` pushed go with the registry.
-    if let (Ok(port), Some(suite)) = (
-        registry::port(host, &names).await,
-        labels.get(names::SUITE_LABEL),
-    ) {
-        for (_, recipe) in registry::STAND_INS {
-            let pushed = format!("127.0.0.1:{port}/{}:{suite}", registry::repository(recipe));
+    // The host's names for what was pushed to the registry (the stand-ins
+    // `up` pushed, `muelle push --env lab`) go with it.
+    if let Ok(port) = registry::port(host, &names).await {
+        let prefix = format!("127.0.0.1:{port}/");
+        for pushed in crate::engine::images::names_under(host, &prefix).await? {
             crate::engine::images::untag(host, &pushed).await?;
         }
     }

@@ -3,7 +3,8 @@
 //! function in its own process, so the lab is shared by running every
 //! scenario in sequence from one test, `lab_scenarios`: a failing scenario
 //! does not stop the others, the test fails at the end naming each one that
-//! failed, and the lab is removed when the fixture drops, even on failure.
+//! failed, and the lab is removed when the fixture drops, even on failure
+//! (which removes the host's names for what was pushed to it, checked last).
 //! A scenario is a `fn(&Lab)` in its own module that panics to fail.
 
 mod app;
@@ -97,5 +98,17 @@ fn lab_scenarios() {
             failed.push(*name);
         }
     }
+    // `lab down` (the fixture's drop) also removes the host's names for
+    // what was pushed to the lab registry.
+    let registry = lab.registry();
+    drop(lab);
+    let left = std::process::Command::new("docker")
+        .args(["images", "--format", "{{.Repository}}:{{.Tag}}"])
+        .args(["--filter", &format!("reference={registry}/*")])
+        .args(["--filter", &format!("reference={registry}/*/*")])
+        .output()
+        .expect("docker images");
+    let left = String::from_utf8_lossy(&left.stdout);
     assert!(failed.is_empty(), "failed scenarios: {}", failed.join("; "));
+    assert!(left.trim().is_empty(), "lab down left these names: {left}");
 }
