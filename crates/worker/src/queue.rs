@@ -191,7 +191,19 @@ impl ReliableQueue {
         }
     }
 
+    /// Up to `max` new votes from the queue, without waiting, behind the
+    /// ones this worker holds now, which stay held: the take that runs
+    /// while the batch before it commits. The held votes then leave the
+    /// processing list first, when that batch is acknowledged.
+    pub async fn take_more(&self, max: usize) -> RedisResult<Take> {
+        self.take_script(max, true).await
+    }
+
     async fn take_now(&self, max: usize) -> RedisResult<Take> {
+        self.take_script(max, false).await
+    }
+
+    async fn take_script(&self, max: usize, keep_held: bool) -> RedisResult<Take> {
         let (status, dead, messages): (i64, usize, Vec<Vec<u8>>) = self
             .take
             .key(QUEUE_KEY)
@@ -205,6 +217,7 @@ impl ReliableQueue {
             .arg(MAX_MESSAGE_BYTES)
             .arg(DEAD_PREFIX_BYTES)
             .arg(&self.worker_id)
+            .arg(if keep_held { "1" } else { "0" })
             .invoke_async(&mut self.connection.clone())
             .await?;
         Ok(match status {

@@ -3,7 +3,8 @@
 --
 -- KEYS: 1 queue, 2 processing list, 3 heartbeat, 4 sequence counter, 5 dead letters
 -- ARGV: 1 token, 2 most messages, 3 most bytes, 4 longest message,
---       5 dead-letter prefix bytes, 6 worker id
+--       5 dead-letter prefix bytes, 6 worker id, 7 '1': keep what is held
+--       (a take while the batch before it commits) instead of taking it again
 -- Returns {status, dead-lettered, stamped messages}; status 1: the heartbeat is
 -- not this process' (fenced), 2: the counter is missing (the caller sets it
 -- from the table first); nothing is taken then.
@@ -13,9 +14,12 @@ if not counter then return {2, 0, {}} end
 counter = tonumber(counter)
 
 -- What this worker still holds (a restart, a failed acknowledgement) goes
--- back to the head of the queue, in order, and is taken again by the rules below.
-for _ = 1, redis.call('LLEN', KEYS[2]) do
-  redis.call('LMOVE', KEYS[2], KEYS[1], 'RIGHT', 'LEFT')
+-- back to the head of the queue, in order, and is taken again by the rules
+-- below; unless the worker is committing it now and takes more behind it.
+if ARGV[7] ~= '1' then
+  for _ = 1, redis.call('LLEN', KEYS[2]) do
+    redis.call('LMOVE', KEYS[2], KEYS[1], 'RIGHT', 'LEFT')
+  end
 end
 
 local most, budget, longest = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])

@@ -1,4 +1,9 @@
-//! The worker's loop: take, read, commit, acknowledge; again.
+//! The worker's loop: take, read, commit, acknowledge; again. The next
+//! batch is taken while the one before it commits, so Redis' round trip is
+//! hidden behind PostgreSQL's; it waits behind the committing batch in the
+//! processing list and is committed next, unless that batch could not be
+//! acknowledged, in which case the next take hands both back and takes
+//! them again.
 
 use std::time::{Duration, Instant};
 
@@ -91,13 +96,25 @@ impl Worker {
 
     async fn process(&mut self, shutdown: &CancellationToken, id_lost: &CancellationToken) {
         let mut backoff = Backoff::new(MAX_BACKOFF);
+        // The take made while the last batch committed, if that batch was
+        // acknowledged: it is the next batch.
+        let mut prefetched: Option<redis::RedisResult<Take>> = None;
         loop {
-            self.warm_up(shutdown).await;
-            let taken = tokio::select! {
-                taken = self.queue.take(self.batch_size) => taken,
-                _ = shutdown.cancelled() => return,
-                _ = id_lost.cancelled() => return,
+            let taken = match prefetched.take() {
+                Some(taken) => taken,
+                None => {
+                    self.warm_up(shutdown).await;
+                    tokio::select! {
+                        taken = self.queue.take(self.batch_size) => taken,
+                        _ = shutdown.cancelled() => return,
+                        _ = id_lost.cancelled() => return,
+                    }
+                }
             };
+            if shutdown.is_cancelled() || id_lost.is_cancelled() {
+                // What was taken stays held; `release` gives it back.
+                return;
+            }
             if taken.is_ok() {
                 REDIS_RECONNECTS.succeeded();
             }
@@ -113,8 +130,15 @@ impl Worker {
                     }
                     if !messages.is_empty() {
                         backoff.reset();
-                        if !self.commit(&messages, shutdown).await {
-                            return;
+                        let (committed, next) = tokio::join!(
+                            commit(&mut self.store, &self.queue, &messages, shutdown),
+                            self.queue.take_more(self.batch_size),
+                        );
+                        match committed {
+                            Committed::Acknowledged => prefetched = Some(next),
+                            // The next take hands back both batches.
+                            Committed::Held => {}
+                            Committed::Stop => return,
                         }
                     }
                 }
@@ -177,85 +201,102 @@ impl Worker {
             tracing::debug!(error = %e, "PostgreSQL is not reachable yet");
         }
     }
+}
 
-    /// Commits one take and acknowledges it. Returns false if shutdown came
-    /// and the grace period ran out before the batch could be committed.
-    #[tracing::instrument(skip_all, fields(taken = messages.len()))]
-    async fn commit(&mut self, messages: &[Vec<u8>], shutdown: &CancellationToken) -> bool {
-        let started = Instant::now();
-        let batch = Batch::read(messages);
-        let mut backoff = Backoff::new(MAX_BACKOFF);
-        let mut grace_ends: Option<Instant> = None;
-        let written = loop {
-            match self.store.write(&batch).await {
-                Ok(written) => break written,
-                Err(e) => {
-                    metrics::counter!("worker_db_errors_total").increment(1);
-                    tracing::warn!(error = %e, "cannot commit the batch; retrying");
-                }
-            }
-            let mut wait = backoff.next_delay();
-            if shutdown.is_cancelled() {
-                let ends = *grace_ends.get_or_insert_with(|| Instant::now() + SHUTDOWN_GRACE);
-                let left = ends.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    tracing::warn!(
-                        "shutting down with an uncommitted batch; its votes stay held in Redis"
-                    );
-                    return false;
-                }
-                wait = wait.min(left);
-            }
-            tokio::time::sleep(wait).await;
-        };
+/// How committing one take ended.
+enum Committed {
+    /// Stored and dropped from the processing list.
+    Acknowledged,
+    /// Stored, but Redis did not answer the acknowledgement: the votes
+    /// stay held and the next full take hands them back.
+    Held,
+    /// Shutdown came and the grace period ran out before the batch could
+    /// be committed, or another process holds this worker's id.
+    Stop,
+}
 
-        let worker = self.queue.worker_id().to_owned();
-        let at = timestamp_micros();
-        let dead: Vec<DeadLetter> = batch
-            .unusable
-            .iter()
-            .map(|u| (u.position, u.reason.clone()))
-            .chain(written.refused.iter().cloned())
-            .map(|(position, reason)| DeadLetter {
-                reason,
-                message: String::from_utf8_lossy(&messages[position]).into_owned(),
-                worker: worker.clone(),
-                at,
-                size: Some(messages[position].len() as u64),
-            })
-            .collect();
-        for letter in &dead {
-            tracing::warn!(reason = %letter.reason, "moved an unusable message to the dead-letter list");
-        }
-        // If this fails the votes stay held; the next take returns them and
-        // they are written again, which changes nothing.
-        match self.queue.acknowledge(batch.taken, &dead).await {
-            Ok(true) => {}
-            Ok(false) => {
-                fenced("acknowledgement");
-                return false;
-            }
+/// Commits one take and acknowledges it.
+#[tracing::instrument(skip_all, fields(taken = messages.len()))]
+async fn commit(
+    store: &mut Store,
+    queue: &ReliableQueue,
+    messages: &[Vec<u8>],
+    shutdown: &CancellationToken,
+) -> Committed {
+    let started = Instant::now();
+    let batch = Batch::read(messages);
+    let mut backoff = Backoff::new(MAX_BACKOFF);
+    let mut grace_ends: Option<Instant> = None;
+    let written = loop {
+        match store.write(&batch).await {
+            Ok(written) => break written,
             Err(e) => {
-                metrics::counter!("worker_redis_errors_total").increment(1);
-                tracing::warn!(error = %e, "cannot acknowledge the batch; it will be taken again");
+                metrics::counter!("worker_db_errors_total").increment(1);
+                tracing::warn!(error = %e, "cannot commit the batch; retrying");
             }
         }
-        let stored = batch.rows.len() - written.refused.len();
-        metrics::counter!("worker_votes_processed_total").increment(stored as u64);
-        metrics::counter!("worker_votes_superseded_total").increment(batch.superseded as u64);
-        metrics::counter!("worker_votes_dead_lettered_total").increment(dead.len() as u64);
-        metrics::histogram!("worker_batch_size").record(batch.taken as f64);
-        metrics::histogram!("worker_batch_seconds").record(started.elapsed().as_secs_f64());
-        if let Some(oldest) = batch.rows.iter().filter_map(|row| row.ts).min() {
-            let waited_micros = timestamp_micros().saturating_sub(oldest).max(0);
-            metrics::histogram!("worker_vote_lag_seconds").record(waited_micros as f64 / 1e6);
+        let mut wait = backoff.next_delay();
+        if shutdown.is_cancelled() {
+            let ends = *grace_ends.get_or_insert_with(|| Instant::now() + SHUTDOWN_GRACE);
+            let left = ends.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                tracing::warn!(
+                    "shutting down with an uncommitted batch; its votes stay held in Redis"
+                );
+                return Committed::Stop;
+            }
+            wait = wait.min(left);
         }
-        tracing::debug!(
-            stored,
-            changed = written.changed,
-            dead = dead.len(),
-            "batch committed"
-        );
-        true
+        tokio::time::sleep(wait).await;
+    };
+
+    let worker = queue.worker_id().to_owned();
+    let at = timestamp_micros();
+    let dead: Vec<DeadLetter> = batch
+        .unusable
+        .iter()
+        .map(|u| (u.position, u.reason.clone()))
+        .chain(written.refused.iter().cloned())
+        .map(|(position, reason)| DeadLetter {
+            reason,
+            message: String::from_utf8_lossy(&messages[position]).into_owned(),
+            worker: worker.clone(),
+            at,
+            size: Some(messages[position].len() as u64),
+        })
+        .collect();
+    for letter in &dead {
+        tracing::warn!(reason = %letter.reason, "moved an unusable message to the dead-letter list");
     }
+    // If this fails the votes stay held; the next take returns them and
+    // they are written again, which changes nothing.
+    let acknowledged = match queue.acknowledge(batch.taken, &dead).await {
+        Ok(true) => Committed::Acknowledged,
+        Ok(false) => {
+            fenced("acknowledgement");
+            return Committed::Stop;
+        }
+        Err(e) => {
+            metrics::counter!("worker_redis_errors_total").increment(1);
+            tracing::warn!(error = %e, "cannot acknowledge the batch; it will be taken again");
+            Committed::Held
+        }
+    };
+    let stored = batch.rows.len() - written.refused.len();
+    metrics::counter!("worker_votes_processed_total").increment(stored as u64);
+    metrics::counter!("worker_votes_superseded_total").increment(batch.superseded as u64);
+    metrics::counter!("worker_votes_dead_lettered_total").increment(dead.len() as u64);
+    metrics::histogram!("worker_batch_size").record(batch.taken as f64);
+    metrics::histogram!("worker_batch_seconds").record(started.elapsed().as_secs_f64());
+    if let Some(oldest) = batch.rows.iter().filter_map(|row| row.ts).min() {
+        let waited_micros = timestamp_micros().saturating_sub(oldest).max(0);
+        metrics::histogram!("worker_vote_lag_seconds").record(waited_micros as f64 / 1e6);
+    }
+    tracing::debug!(
+        stored,
+        changed = written.changed,
+        dead = dead.len(),
+        "batch committed"
+    );
+    acknowledged
 }

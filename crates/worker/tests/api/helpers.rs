@@ -125,8 +125,13 @@ impl Backends {
             &format!("{expected} votes stored"),
             Duration::from_secs(60),
             || async {
+                // Idle first, then the table: read the other way round, a
+                // batch acknowledged between the two reads would be missed.
+                if !self.idle().await {
+                    return None;
+                }
                 let stored = self.stored().await;
-                (stored.len() == expected && self.idle().await).then_some(stored)
+                (stored.len() == expected).then_some(stored)
             },
         )
         .await

@@ -219,3 +219,46 @@ async fn concurrent_starts_upgrade_an_older_table_safely() {
     assert_eq!(row.get::<_, String>(0), "a");
     assert_eq!(row.get::<_, Option<i64>>(1), None);
 }
+
+/// The take made while a batch commits leaves that batch held and takes
+/// only what is behind it; the acknowledgement then drops the first batch
+/// alone, and a full take after a lost acknowledgement hands both back.
+#[tokio::test]
+async fn a_take_behind_a_committing_batch_never_takes_it_twice() {
+    use worker::queue::{ReliableQueue, Take};
+    let backends = Backends::start().await;
+    let client = redis::Client::open(backends.redis.url()).unwrap();
+    let queue = ReliableQueue::new(&client, "wq");
+    queue.heartbeat().await.unwrap().unwrap();
+    queue.raise_counter(0).await.unwrap();
+    let votes: Vec<String> = (0..5).map(|i| vote(&format!("v{i}"), "a", i)).collect();
+    backends.push(&votes).await;
+    let voters = |take: Take| match take {
+        Take::Votes { messages, .. } => messages
+            .iter()
+            .map(|m| {
+                let vote: serde_json::Value = serde_json::from_slice(m).unwrap();
+                vote["voter_id"].as_str().unwrap().to_owned()
+            })
+            .collect::<Vec<_>>(),
+        other => panic!("not votes: {other:?}"),
+    };
+
+    let first = voters(queue.take(2).await.unwrap());
+    assert_eq!(first, ["v0", "v1"]);
+    let behind = voters(queue.take_more(2).await.unwrap());
+    assert_eq!(behind, ["v2", "v3"], "the held batch was taken again");
+    assert_eq!(backends.list_len("votes:processing:wq").await, 4);
+    assert!(queue.acknowledge(2, &[]).await.unwrap());
+    let held = backends.list("votes:processing:wq").await;
+    assert_eq!(held.len(), 2);
+    assert!(
+        held[0].contains("\"v2\"") && held[1].contains("\"v3\""),
+        "{held:?}"
+    );
+
+    // Had that acknowledgement been lost, the next full take hands back
+    // what is held, in order, before what is new.
+    let again = voters(queue.take(5).await.unwrap());
+    assert_eq!(again, ["v2", "v3", "v4"]);
+}
