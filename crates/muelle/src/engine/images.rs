@@ -227,8 +227,9 @@ pub fn pushed_digest(status: &str) -> Option<&str> {
         .filter(|d| d.starts_with("sha256:"))
 }
 
-/// Every local name (`repository:tag`) under `prefix` (`host:port/`), at
-/// any depth of repository path.
+/// Every local name under `prefix` (`host:port/`), at any depth of
+/// repository path: `repository:tag` names first, then `repository@digest`
+/// ones (an image pulled by digest has only those).
 pub async fn names_under(docker: &Docker, prefix: &str) -> Result<Vec<String>> {
     let patterns: Vec<String> = (1..=3)
         .map(|depth| format!("{prefix}{}", vec!["*"; depth].join("/")))
@@ -241,13 +242,18 @@ pub async fn names_under(docker: &Docker, prefix: &str) -> Result<Vec<String>> {
         .list_images(Some(options))
         .await
         .map_err(failed(format!("list the images under {prefix}")))?;
-    let mut names: Vec<String> = images
-        .into_iter()
-        .flat_map(|image| image.repo_tags)
-        .filter(|name| name.starts_with(prefix))
-        .collect();
-    names.sort();
-    names.dedup();
+    let (mut tags, mut digests): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    for image in images {
+        tags.extend(image.repo_tags);
+        digests.extend(image.repo_digests);
+    }
+    let mut names = Vec::new();
+    for mut list in [tags, digests] {
+        list.retain(|name| name.starts_with(prefix));
+        list.sort();
+        list.dedup();
+        names.extend(list);
+    }
     Ok(names)
 }
 
