@@ -221,8 +221,8 @@ pub fn sweep_stale() {
     }
 }
 
-/// stdout and stderr as text.
-fn texts(output: &Output) -> (String, String) {
+/// A finished command's stdout and stderr as text.
+pub fn texts(output: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),

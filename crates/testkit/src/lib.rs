@@ -24,7 +24,7 @@ pub use crate::clients::{
     SLOW_BYTE_INTERVAL, ServiceProcess, after_one_request, all_cut_off, idle_until_closed,
     is_closed, trickle_until_closed,
 };
-pub use crate::lab::Lab;
+pub use crate::lab::{Lab, texts};
 pub use crate::port::free_port;
 pub use crate::postgres::Postgres;
 pub use crate::process::die_with_test;

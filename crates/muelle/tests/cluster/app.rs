@@ -41,13 +41,7 @@ pub fn muelle_ok(lab: &Lab, args: &[&str]) -> String {
     stdout
 }
 
-/// stdout and stderr as text.
-pub fn texts(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+pub use testkit::texts;
 
 /// Runs the docker CLI on the host; panics unless it succeeds; returns stdout.
 pub fn host_docker(args: &[&str], stdin: Option<&str>) -> String {
