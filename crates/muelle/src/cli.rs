@@ -266,8 +266,11 @@ pub struct DeployArgs {
     /// Services of the stack (default: all of them).
     pub services: Vec<String>,
     /// The tag of the app images (default: the current commit's, as `muelle push` tags it).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "stack")]
     pub tag: Option<String>,
+    /// Deploy one of the manifest's `[stacks]` (e.g. monitoring) instead of the app's.
+    #[arg(long, value_name = "NAME")]
+    pub stack: Option<String>,
     /// Output and following.
     #[command(flatten)]
     pub follow: FollowArgs,

@@ -15,7 +15,10 @@ if [ -n "${LAB_REGISTRY_FORWARD:-}" ]; then
   socat "TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr" "TCP:${target}" &
 fi
 
-set -- --cgroup-parent="/${name}" --host=unix:///var/run/docker.sock "$@"
+# The engine's own metrics on every address of the node, where the
+# monitoring stack's Prometheus scrapes them (its docker-engine job).
+set -- --cgroup-parent="/${name}" --host=unix:///var/run/docker.sock \
+  --metrics-addr=0.0.0.0:9323 "$@"
 if [ -n "${DOCKERD_TCP:-}" ]; then
   # Plain TCP is for a lab published on the host's loopback only; saying
   # --tls=false explicitly skips dockerd's 15 s warning delay.

@@ -116,6 +116,20 @@ fn every_image_is_a_variable_with_its_official_default_and_a_stand_in_where_debi
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
+/// The variables `muelle deploy` sets for the stack file besides the
+/// webhook: each secret's and config's content hash (any value does for
+/// reading the file) and the app's password file.
+const DEPLOY_VARIABLES: [(&str, &str); 8] = [
+    ("DB_PASSWORD_HASH", "0123456789ab"),
+    ("DB_PASSWORD_FILE", "/dev/null"),
+    ("PROMETHEUS_HASH", "0123456789ab"),
+    ("ALERTS_HASH", "0123456789ab"),
+    ("ALERTMANAGER_HASH", "0123456789ab"),
+    ("GRAFANA_DATASOURCE_HASH", "0123456789ab"),
+    ("GRAFANA_DASHBOARDS_HASH", "0123456789ab"),
+    ("GRAFANA_VOTING_HASH", "0123456789ab"),
+];
+
 /// `docker stack config` of the stack file, with the webhook variable set
 /// or not: how `docker stack deploy` would read it.
 async fn stack_config(webhook: Option<&str>) -> Output {
@@ -123,6 +137,7 @@ async fn stack_config(webhook: Option<&str>) -> Output {
     command
         .args(["stack", "config", "-c", "monitoring.yaml"])
         .current_dir(monitoring::dir())
+        .envs(DEPLOY_VARIABLES)
         .env_remove("ALERT_WEBHOOK_URL");
     if let Some(url) = webhook {
         command.env("ALERT_WEBHOOK_URL", url);

@@ -1,6 +1,7 @@
-//! `muelle deploy --env ENV [SERVICE…]`: the stack to the environment's
-//! swarm, each app image pinned by the digest its tag names in the
-//! environment's registry, under the stack's deploy lock, followed until
+//! `muelle deploy --env ENV [--stack NAME] [SERVICE…]`: the stack (the
+//! app's, or one of the manifest's `[stacks]`) to the environment's swarm,
+//! each app image pinned by the digest its tag names in the environment's
+//! registry, under the stack's deploy lock, followed until
 //! it converged and checked; recorded in the deploy history.
 
 use std::collections::BTreeMap;
@@ -23,10 +24,26 @@ use super::Ctx;
 /// Deploys, prints the report, and fails unless every service reached what was asked.
 pub async fn run(args: DeployArgs, ctx: &Ctx) -> Result<()> {
     let project = ctx.project()?;
-    let target = target::resolve(&project, &args.environment).await?;
-    let stack = StackImages::read(&project, &target.stack_files)?;
+    let other = args
+        .stack
+        .as_deref()
+        .map(|name| target::other_stack(&project, name))
+        .transpose()?;
+    let mut target = target::resolve(&project, &args.environment).await?;
+    let (stack, namespace) = match other {
+        Some(other) => {
+            target.use_stack(&project, other);
+            (
+                StackImages::read_other(&target.stack_files)?,
+                other.name.to_owned(),
+            )
+        }
+        None => (
+            StackImages::read(&project, &target.stack_files)?,
+            target::namespace(&project, ctx.selection.project_name.as_deref()),
+        ),
+    };
     let only = stack.select(&args.services)?;
-    let namespace = target::namespace(&project, ctx.selection.project_name.as_deref());
     let commit = git::head(&project.root)?;
     let dirty = !git::changes(&project.root, Path::new(release_log::RELATIVE_PATH))?.is_empty();
     let head_tag = version::sha_tag(&commit, dirty);
@@ -78,11 +95,22 @@ pub async fn run(args: DeployArgs, ctx: &Ctx) -> Result<()> {
     let deployed = swarm::deploy(&docker, &plan, &only, &opts, &ctx.progress).await;
     lock.release().await?;
     let deployed = deployed?;
-    let services = pinned
-        .iter()
-        .filter(|p| only.is_empty() || only.contains(&p.service))
-        .map(|p| (p.service.clone(), p.deployed()))
-        .collect();
+    let chosen = |service: &String| only.is_empty() || only.contains(service);
+    // An app stack records its pinned images; another stack, the image
+    // each of its services names.
+    let services = if args.stack.is_none() {
+        pinned
+            .iter()
+            .filter(|p| chosen(&p.service))
+            .map(|p| (p.service.clone(), p.deployed()))
+            .collect()
+    } else {
+        plan.services
+            .iter()
+            .filter(|(service, _)| chosen(service))
+            .map(|(service, spec)| (service.clone(), images::deployed_in(spec)))
+            .collect()
+    };
     let rollout = Rollout {
         project: &project,
         target: &target,

@@ -1,6 +1,7 @@
 //! `muelle status --env ENV`: the environment's cluster as the thesis'
 //! visualizer showed it (nodes, their tasks, services, what is not
-//! converged), once, as JSON, or redrawn whenever it changes.
+//! converged) and the alerts its Alertmanager has firing, once, as JSON,
+//! or redrawn whenever it changes.
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -11,8 +12,9 @@ use serde::Serialize;
 use crate::cli::StatusArgs;
 use crate::deploy::target;
 use crate::error::{Error, Result};
+use crate::swarm::alerts::{self, Alerts};
 use crate::swarm::inventory::{self, Inventory, Warning};
-use crate::ui::{cluster, palette::Palette};
+use crate::ui::{alerts as alerts_text, cluster, palette::Palette};
 
 use super::Ctx;
 
@@ -22,7 +24,7 @@ const POLL: Duration = Duration::from_secs(1);
 /// Clears a terminal and moves the cursor home, for a redraw.
 const CLEAR_SCREEN: &str = "\x1b[2J\x1b[H";
 
-/// What `--json` prints: the inventory with its warnings.
+/// What `--json` prints: the inventory with its warnings, and the alerts.
 #[derive(Debug, Serialize)]
 pub struct Report<'a> {
     /// Nodes, services and tasks.
@@ -30,6 +32,8 @@ pub struct Report<'a> {
     pub inventory: &'a Inventory,
     /// Everything not converged.
     pub warnings: Vec<Warning>,
+    /// The alerts firing now, by the swarm's Alertmanager.
+    pub alerts: &'a Alerts,
 }
 
 /// Shows the cluster once, or until Ctrl-C with `--watch`.
@@ -42,11 +46,14 @@ pub async fn run(args: StatusArgs, ctx: &Ctx) -> Result<()> {
     let docker = connect_env(ctx, &args.environment).await?;
     let palette = Palette::for_stdout();
     if !args.watch {
-        let inventory = inventory::read(&docker, namespace.as_deref()).await?;
+        let (inventory, alerts) = tokio::join!(
+            inventory::read(&docker, namespace.as_deref()),
+            alerts::read(&docker)
+        );
         let text = if args.json {
-            json(&inventory, true)?
+            json(&inventory?, &alerts, true)?
         } else {
-            cluster::render(&inventory, palette)
+            text(&inventory?, &alerts, palette)
         };
         return print(&text);
     }
@@ -86,9 +93,11 @@ async fn watch(
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let text = match inventory::read(docker, namespace).await {
-            Ok(inventory) if json => self::json(&inventory, false)?,
-            Ok(inventory) => cluster::render(&inventory, palette),
+        let (inventory, alerts) =
+            tokio::join!(inventory::read(docker, namespace), alerts::read(docker));
+        let text = match inventory {
+            Ok(inventory) if json => self::json(&inventory, &alerts, false)?,
+            Ok(inventory) => self::text(&inventory, &alerts, palette),
             Err(e) => format!("muelle: {e} (trying again every {}s)\n", POLL.as_secs()),
         };
         if shown.as_ref() == Some(&text) {
@@ -104,11 +113,21 @@ async fn watch(
     }
 }
 
+/// The cluster, then the alerts.
+fn text(inventory: &Inventory, alerts: &Alerts, palette: Palette) -> String {
+    format!(
+        "{}\n{}",
+        cluster::render(inventory, palette),
+        alerts_text::render(alerts, palette)
+    )
+}
+
 /// The report as JSON text ending in a newline, indented or on one line.
-fn json(inventory: &Inventory, pretty: bool) -> Result<String> {
+fn json(inventory: &Inventory, alerts: &Alerts, pretty: bool) -> Result<String> {
     let report = Report {
         inventory,
         warnings: inventory.warnings(),
+        alerts,
     };
     let text = if pretty {
         serde_json::to_string_pretty(&report)
@@ -132,17 +151,19 @@ mod tests {
     use serde_json::json;
 
     use super::json;
+    use crate::swarm::alerts::Alerts;
     use crate::swarm::inventory::fixtures::converged;
 
     #[test]
     fn json_is_the_inventory_with_its_warnings() {
         let mut inventory = converged();
         inventory.nodes[1].state = NodeState::DOWN;
-        let text = json(&inventory, true).expect("json");
+        let text = json(&inventory, &Alerts::NoAlertmanager, true).expect("json");
         let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
         let mut keys: Vec<&String> = value.as_object().expect("an object").keys().collect();
         keys.sort();
-        assert_eq!(keys, ["nodes", "services", "tasks", "warnings"]);
+        assert_eq!(keys, ["alerts", "nodes", "services", "tasks", "warnings"]);
+        assert_eq!(value["alerts"], json!({"state": "no_alertmanager"}));
         let node = &value["nodes"][1];
         assert_eq!(
             (
@@ -202,7 +223,7 @@ mod tests {
         assert_eq!(value["warnings"][1]["kind"], json!("task_on_down_node"));
         assert_eq!(value["warnings"].as_array().map(Vec::len), Some(2));
 
-        let line = json(&inventory, false).expect("json");
+        let line = json(&inventory, &Alerts::NoAlertmanager, false).expect("json");
         assert_eq!(
             line.lines().count(),
             1,

@@ -203,17 +203,9 @@ pub struct StackImages {
 }
 
 impl StackImages {
-    /// Reads the stack files; each must exist.
+    /// Reads the app's stack files; each must exist.
     pub fn read(project: &Project, files: &[PathBuf]) -> Result<StackImages> {
-        let mut images: BTreeMap<String, Option<(PathBuf, String)>> = BTreeMap::new();
-        for file in files {
-            for (service, image) in stack_images(file)? {
-                let entry = images.entry(service).or_default();
-                if let Some(image) = image {
-                    *entry = Some((file.clone(), image));
-                }
-            }
-        }
+        let images = images_by_service(files)?;
         let mut variables = BTreeMap::new();
         for service in project.manifest.services.keys() {
             let Some(Some((path, image))) = images.get(service) else {
@@ -250,6 +242,15 @@ impl StackImages {
         })
     }
 
+    /// Reads the files of a stack that has no app service (`--stack`): its
+    /// images all come from its variables; each file must exist.
+    pub fn read_other(files: &[PathBuf]) -> Result<StackImages> {
+        Ok(StackImages {
+            services: images_by_service(files)?.into_keys().collect(),
+            variables: BTreeMap::new(),
+        })
+    }
+
     /// The services named on the command line (none: every one), each checked.
     pub fn select(&self, names: &[String]) -> Result<Vec<String>> {
         let mut out: Vec<String> = Vec::new();
@@ -267,6 +268,21 @@ impl StackImages {
         }
         Ok(out)
     }
+}
+
+/// Every service of the stack files with the last `image:` written for
+/// it and the file that wrote it.
+fn images_by_service(files: &[PathBuf]) -> Result<BTreeMap<String, Option<(PathBuf, String)>>> {
+    let mut images: BTreeMap<String, Option<(PathBuf, String)>> = BTreeMap::new();
+    for file in files {
+        for (service, image) in stack_images(file)? {
+            let entry = images.entry(service).or_default();
+            if let Some(image) = image {
+                *entry = Some((file.clone(), image));
+            }
+        }
+    }
+    Ok(images)
 }
 
 /// The services of one stack file, each with its `image:` as written.

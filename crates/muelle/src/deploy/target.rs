@@ -11,7 +11,7 @@ use super::history::History;
 use crate::engine::endpoint::{Environment as DockerEnvironment, TlsFiles};
 use crate::engine::{self, Endpoint};
 use crate::error::Result;
-use crate::project::manifest::LAB;
+use crate::project::manifest::{LAB, OtherStack};
 use crate::project::{self, Project};
 use crate::release::publish::Destination;
 
@@ -135,6 +135,44 @@ pub fn namespace(project: &Project, explicit: Option<&str>) -> String {
         .map(str::to_owned)
         .or_else(|| project.manifest.stack.name.clone())
         .unwrap_or_else(|| project.name.clone())
+}
+
+/// One of the manifest's `[stacks]`, by the name `--stack` gives.
+#[derive(Debug, Clone, Copy)]
+pub struct Other<'a> {
+    /// Its name, which is its namespace.
+    pub name: &'a str,
+    /// What the manifest says of it.
+    pub stack: &'a OtherStack,
+}
+
+/// The manifest's `[stacks.<name>]`, or the error that lists them.
+pub fn other_stack<'a>(project: &'a Project, name: &'a str) -> Result<Other<'a>> {
+    let stacks = &project.manifest.stacks;
+    match stacks.get(name) {
+        Some(stack) => Ok(Other { name, stack }),
+        None => Err(DeployError::UnknownStack {
+            name: name.to_owned(),
+            known: stacks.keys().cloned().collect(),
+        }
+        .into()),
+    }
+}
+
+impl Target {
+    /// Deploys `other` instead of the app's stack: its files, with its
+    /// `lab_files` after them on the lab.
+    pub fn use_stack(&mut self, project: &Project, other: Other<'_>) {
+        let lab = (self.name == LAB).then_some(&other.stack.lab_files);
+        let files: Vec<PathBuf> = other
+            .stack
+            .files
+            .iter()
+            .chain(lab.into_iter().flatten())
+            .cloned()
+            .collect();
+        self.stack_files = stack_files(project, &files);
+    }
 }
 
 fn stack_files(project: &Project, files: &[PathBuf]) -> Vec<PathBuf> {

@@ -65,6 +65,14 @@ pub enum Error {
         /// The variable to use.
         suggested: String,
     },
+    /// `--stack` names a stack the manifest does not declare.
+    #[error("unknown stack `{name}`: {}", known_stacks(.known))]
+    UnknownStack {
+        /// What the user typed.
+        name: String,
+        /// The manifest's `[stacks]`.
+        known: Vec<String>,
+    },
     /// A service on the command line is not in the stack.
     #[error("unknown service `{name}`: the stack has {}", .known.join(", "))]
     UnknownService {
@@ -157,5 +165,14 @@ impl Error {
             self,
             Error::Unreachable { .. } | Error::History { .. } | Error::Failed { .. }
         )
+    }
+}
+
+/// The stacks `--stack` can name, or how to declare one.
+fn known_stacks(known: &[String]) -> String {
+    if known.is_empty() {
+        "muelle.toml declares no [stacks.<name>] besides the app's [stack]".into()
+    } else {
+        format!("choose {} (muelle.toml\'s [stacks])", known.join(", "))
     }
 }

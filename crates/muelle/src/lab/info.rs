@@ -225,8 +225,8 @@ async fn lab_nodes(
     Ok(result)
 }
 
-/// CADDY_IMAGE, REDIS_IMAGE and POSTGRES_IMAGE by the digest the lab
-/// registry holds for each stand-in's tag; those not pushed are left out.
+/// Each stand-in's variable (CADDY_IMAGE, PROMETHEUS_IMAGE, …) by the
+/// digest the lab registry holds for its tag; those not pushed are left out.
 async fn stand_in_variables(registry: &str, suite: &str) -> Result<BTreeMap<String, String>> {
     let mut client = crate::registry::Registry::new(registry, None, String::new())?;
     let mut variables = BTreeMap::new();

@@ -19,12 +19,17 @@ pub const PORT: u16 = 5000;
 /// Tries at a free host port before giving up (another process may take
 /// the one just found).
 const PORT_TRIES: usize = 3;
-/// The stand-ins the stack pulls from the lab registry, by the variable
-/// that names each.
-pub const STAND_INS: [(&str, &str); 3] = [
+/// The stand-ins the stacks pull from the lab registry, by the variable
+/// that names each: the app's, then the monitoring stack's.
+pub const STAND_INS: [(&str, &str); 8] = [
     ("CADDY_IMAGE", "caddy"),
     ("REDIS_IMAGE", "redis"),
     ("POSTGRES_IMAGE", "postgres"),
+    ("PROMETHEUS_IMAGE", "prometheus"),
+    ("ALERTMANAGER_IMAGE", "alertmanager"),
+    ("NODE_EXPORTER_IMAGE", "exporter-node"),
+    ("REDIS_EXPORTER_IMAGE", "exporter-redis"),
+    ("POSTGRES_EXPORTER_IMAGE", "exporter-postgres"),
 ];
 
 /// Makes and starts the registry unless it runs; returns its host port.

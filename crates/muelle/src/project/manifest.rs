@@ -6,7 +6,7 @@
 
 mod environments;
 
-pub use environments::{Environment, LAB, Stack};
+pub use environments::{Environment, LAB, OtherStack, Stack};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -44,6 +44,9 @@ pub struct Manifest {
     /// The Swarm stack `muelle deploy` deploys.
     #[serde(default)]
     pub stack: Stack,
+    /// Stacks deployed beside it with `muelle deploy --stack <name>`.
+    #[serde(default)]
+    pub stacks: BTreeMap<String, OtherStack>,
     /// Where images go and where the stack runs, per environment (`dev`, `prod`).
     #[serde(default)]
     pub environments: BTreeMap<String, Environment>,

@@ -162,8 +162,19 @@ fn service_ports(deploy: &KeyPath) -> KeyPath {
     path.key("ports")
 }
 
+/// The one template driver Swarm has.
+const TEMPLATE_DRIVER: &str = "golang";
+
 fn check_file_object(at: &KeyPath, object: &FileObject) -> Result<(), Problem> {
     let external = object.external.as_ref().is_some_and(|e| e.0);
+    if let Some(driver) = object.template_driver.as_deref() {
+        if driver != TEMPLATE_DRIVER {
+            return Err((
+                at.key("template_driver"),
+                format!("Swarm has one template driver, {TEMPLATE_DRIVER:?}, not {driver:?}"),
+            ));
+        }
+    }
     match (&object.file, external) {
         (Some(_), true) => Err((
             at.key("file"),

@@ -1,4 +1,4 @@
-//! The project's own stack files with the variables a deploy would set,
+//! The project's own stack files (the app's and the monitoring stack's) with the variables a deploy would set,
 //! and the password and CA files they read, in a temporary folder: shared
 //! by the loader's and the planner's unit tests.
 
@@ -50,6 +50,22 @@ impl RealStack {
             dir,
             source: StackSource { files, variables },
         }
+    }
+
+    /// The real `deploy/monitoring/monitoring.yaml`, with its lab override
+    /// when `lab`, and the variables a deploy sets.
+    pub fn monitoring(lab: bool) -> RealStack {
+        let mut stack = RealStack::new(false);
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/monitoring");
+        stack.source.files = vec![dir.join("monitoring.yaml")];
+        if lab {
+            stack.source.files.push(dir.join("monitoring.lab.yaml"));
+        }
+        stack.source.variables.insert(
+            "ALERT_WEBHOOK_URL".into(),
+            "http://hooks.test/alerts".into(),
+        );
+        stack
     }
 
     /// The password file.

@@ -99,6 +99,9 @@ pub struct FileObject {
     pub name: Option<String>,
     /// Labels on the object.
     pub labels: Option<ListOrDict>,
+    /// `golang`: Swarm renders the content for each task, with the task's
+    /// own values (`{{ env "NAME" }}` is the service's environment).
+    pub template_driver: Option<String>,
     /// The content of `file`, read when the stack is loaded.
     #[serde(skip)]
     pub data: Option<Vec<u8>>,

@@ -14,7 +14,7 @@ mod service;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use base64::Engine as _;
-use bollard::models::{ConfigSpec, NetworkCreateRequest, SecretSpec};
+use bollard::models::{ConfigSpec, Driver, NetworkCreateRequest, SecretSpec};
 
 use super::check::network_names;
 use super::model::{FileObject, ListOrDict, StackFile};
@@ -44,19 +44,20 @@ pub fn plan(file: &StackFile, namespace: &str) -> Result<StackPlan, Error> {
         namespace: namespace.to_owned(),
         networks: networks(&scope, file),
         secrets: file_objects(&scope, &file.secrets)
-            .map(|(name, labels, data)| SecretSpec {
-                name: Some(name),
-                labels: Some(labels),
-                data: Some(data),
+            .map(|made| SecretSpec {
+                name: Some(made.name),
+                labels: Some(made.labels),
+                data: Some(made.data),
+                templating: made.templating,
                 ..SecretSpec::default()
             })
             .collect(),
         configs: file_objects(&scope, &file.configs)
-            .map(|(name, labels, data)| ConfigSpec {
-                name: Some(name),
-                labels: Some(labels),
-                data: Some(data),
-                ..ConfigSpec::default()
+            .map(|made| ConfigSpec {
+                name: Some(made.name),
+                labels: Some(made.labels),
+                data: Some(made.data),
+                templating: made.templating,
             })
             .collect(),
         services,
@@ -134,21 +135,33 @@ fn networks(scope: &Scope, file: &StackFile) -> Vec<NetworkCreateRequest> {
         .collect()
 }
 
-/// Name, labels and base64 content of each secret or config the stack makes.
+/// A secret or config the stack makes, as the Engine API takes it.
+struct MadeObject {
+    name: String,
+    labels: HashMap<String, String>,
+    /// The content, base64.
+    data: String,
+    /// `template_driver:`, which Swarm renders with each task's own values.
+    templating: Option<Driver>,
+}
+
+/// Each secret or config the stack makes.
 fn file_objects<'a>(
     scope: &'a Scope,
     objects: &'a BTreeMap<String, FileObject>,
-) -> impl Iterator<Item = (String, HashMap<String, String>, String)> + 'a {
+) -> impl Iterator<Item = MadeObject> + 'a {
     objects
         .iter()
         .filter(|(_, o)| !o.external.as_ref().is_some_and(|e| e.0))
-        .map(move |(key, object)| {
-            (
-                object_name(scope, key, object),
-                scope.labels(object.labels.as_ref()),
-                base64::engine::general_purpose::STANDARD
-                    .encode(object.data.as_deref().unwrap_or_default()),
-            )
+        .map(move |(key, object)| MadeObject {
+            name: object_name(scope, key, object),
+            labels: scope.labels(object.labels.as_ref()),
+            data: base64::engine::general_purpose::STANDARD
+                .encode(object.data.as_deref().unwrap_or_default()),
+            templating: object.template_driver.as_ref().map(|name| Driver {
+                name: name.clone(),
+                options: None,
+            }),
         })
 }
 

@@ -64,6 +64,18 @@ pub async fn services_labelled(
         .map_err(failed(format!("list the services labelled {key}={value}")))?)
 }
 
+/// Every service carrying the label `key`, whatever its value.
+pub async fn services_with_label(docker: &Docker, key: &str) -> Result<Vec<Service>, Error> {
+    let options = ListServicesOptions {
+        filters: Some(filter("label", key)),
+        status: None,
+    };
+    Ok(docker
+        .list_services(Some(options))
+        .await
+        .map_err(failed(format!("list the services labelled {key}")))?)
+}
+
 /// The tasks of one service, old and new.
 pub async fn tasks(docker: &Docker, service_id: &str, name: &str) -> Result<Vec<Task>, Error> {
     let options = ListTasksOptions {

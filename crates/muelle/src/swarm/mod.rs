@@ -6,6 +6,7 @@
 //! [`inventory`] reads what a stack on a cluster is made of and how it is
 //! doing, for `muelle status`.
 
+pub mod alerts;
 pub mod api;
 pub mod apply;
 pub mod cleanup;

@@ -143,12 +143,7 @@ impl Test {
     }
 }
 
-fn texts(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+pub use testkit::texts;
 
 /// Removes a project's containers, networks and volumes on drop, and at
 /// creation every object of earlier, crashed runs.

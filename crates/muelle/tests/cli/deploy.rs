@@ -1,6 +1,6 @@
 //! `muelle deploy`, `update` and `rollback` given input they cannot use:
 //! one line each, and nothing deployed. An unknown environment, service or
-//! version, an engine that does not answer, a tag the registry lacks (a real
+//! version or stack, an engine that does not answer, a tag the registry lacks (a real
 //! registry), a stack key Swarm would reject, no lab running, a missing
 //! stack file. Deploys to a real swarm are the
 //! cluster scenarios' (tests/cluster).
@@ -45,6 +45,18 @@ fn bad_environments_services_versions_and_engines_are_one_line() {
     assert_eq!(
         muelle(&["deploy", "--env", "stage"]).failure(2),
         "muelle: unknown environment `stage`: choose dev, far, prod (muelle.toml's [environments]) or lab (`muelle lab up`)"
+    );
+    assert_eq!(
+        muelle(&["deploy", "--env", "dev", "--stack", "monitoring"]).failure(2),
+        "muelle: unknown stack `monitoring`: muelle.toml declares no [stacks.<name>] besides the app's [stack]"
+    );
+    // Another stack builds no image, so it takes no tag (clap's usage error).
+    let both = muelle(&["deploy", "--env", "dev", "--stack", "x", "--tag", "v1"]).output();
+    let (_, stderr) = crate::common::texts(&both);
+    assert_eq!(both.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("'--stack <NAME>' cannot be used with '--tag <TAG>'"),
+        "{stderr}"
     );
     let unknown = "muelle: unknown service `nope`: the stack has hello, redis";
     assert_eq!(

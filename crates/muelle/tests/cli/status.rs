@@ -77,7 +77,10 @@ fn status_shows_a_real_swarm_node_its_tasks_and_what_is_not_converged() {
         "{text}"
     );
     assert!(
-        text.ends_with("converged: nothing to warn about\n"),
+        text.ends_with(
+            "converged: nothing to warn about\n\n\
+             alerts (no Alertmanager: muelle deploy --stack monitoring)\n"
+        ),
         "{text}"
     );
 

@@ -13,6 +13,7 @@ mod deploy_app;
 mod lab_nodes;
 mod lab_pebble;
 mod lab_registry;
+mod monitoring;
 mod node_loss;
 mod rolling;
 mod secret;
@@ -73,6 +74,10 @@ const SCENARIOS: &[Scenario] = &[
     (
         "a stopped worker node: tasks move, no vote lost",
         node_loss::a_stopped_worker_loses_no_vote,
+    ),
+    (
+        "monitoring: Swarm discovery, a scale-up, an alert delivered and resolved",
+        monitoring::discovers_scales_and_delivers_an_alert,
     ),
 ];
 

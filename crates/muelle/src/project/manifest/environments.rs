@@ -1,5 +1,6 @@
 //! The manifest's deploy side: `[stack]`, the Swarm stack `muelle deploy`
-//! reads, and `[environments.<name>]`, where an environment's images are
+//! reads, `[stacks.<name>]`, the stacks deployed beside it with `--stack`
+//! (monitoring), and `[environments.<name>]`, where an environment's images are
 //! pushed, which Docker engine runs its stack and what variables it adds.
 
 use std::collections::BTreeMap;
@@ -38,6 +39,19 @@ impl Default for Stack {
     }
 }
 
+/// `[stacks.<name>]`: a stack deployed beside the app's with
+/// `muelle deploy --stack <name>`, in the namespace `<name>`. It builds no
+/// image: its images come from its variables.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherStack {
+    /// The stack files, merged in order, relative to the manifest.
+    pub files: Vec<PathBuf>,
+    /// Files merged after `files` for the lab environment only.
+    #[serde(default)]
+    pub lab_files: Vec<PathBuf>,
+}
+
 fn default_stack_files() -> Vec<PathBuf> {
     vec![PathBuf::from("deploy/stack.yaml")]
 }
@@ -73,6 +87,17 @@ pub(super) fn check(manifest: &Manifest, text: &str) -> Result<(), String> {
     }
     if manifest.stack.files.is_empty() {
         return Err("stack.files: name at least one stack file".into());
+    }
+    for (name, stack) in &manifest.stacks {
+        check_name(&format!("stacks.{name}"), name)?;
+        if Some(name) == manifest.stack.name.as_ref() {
+            return Err(format!(
+                "stacks.{name}: `{name}` is the app's stack ([stack] name); choose another name"
+            ));
+        }
+        if stack.files.is_empty() {
+            return Err(format!("stacks.{name}.files: name at least one stack file"));
+        }
     }
     for (name, env) in &manifest.environments {
         if name == LAB {

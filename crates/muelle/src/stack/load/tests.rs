@@ -70,7 +70,7 @@ fn the_projects_stack_loads_with_its_lab_override() {
     assert_eq!(env["ACME_CA_ROOT"], "/etc/caddy/acme-ca.pem");
     assert_eq!(ingress.extra_hosts.0, ["pebble:10.99.0.5"]);
     assert!(ingress.ports.iter().all(|p| p.mode == PortMode::Host));
-    assert!(matches!(&file.services["vote"].networks, Some(Networks::Map(m)) if m.len() == 2));
+    assert!(matches!(&file.services["vote"].networks, Some(Networks::Map(m)) if m.len() == 3));
     // Secret and config names carry their content's hash; the files are read.
     let password = std::fs::read(stack.password_file()).unwrap();
     let secret = &file.secrets["db_password"];

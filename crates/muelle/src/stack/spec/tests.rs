@@ -67,6 +67,7 @@ fn vote_is_planned_as_the_file_says() {
     assert_eq!(
         networks,
         [
+            ("monitoring".to_owned(), vec!["vote".to_owned()]),
             ("voting_edge".to_owned(), vec!["vote".to_owned()]),
             ("voting_frontend".to_owned(), vec!["vote".to_owned()]),
         ]
@@ -225,11 +226,80 @@ fn the_ingress_publishes_in_host_mode_with_both_configs() {
 fn networks_are_overlays_named_by_the_stack() {
     let (_stack, plan) = real_plan();
     let names: Vec<&str> = plan.networks.iter().map(|n| n.name.as_str()).collect();
-    assert_eq!(names, ["voting_backend", "voting_edge", "voting_frontend"]);
+    assert_eq!(
+        names,
+        [
+            "voting_backend",
+            "voting_edge",
+            "voting_frontend",
+            "monitoring"
+        ]
+    );
     for network in &plan.networks {
         assert_eq!(network.driver.as_deref(), Some(DEFAULT_DRIVER));
         assert_eq!(network.labels.as_ref().unwrap()[NAMESPACE_LABEL], "voting");
     }
+    let monitoring = &plan.networks[3];
+    assert_eq!(
+        monitoring.attachable,
+        Some(true),
+        "the monitoring stack's exporters join it"
+    );
+    for app in ["vote", "worker", "result"] {
+        let labels = plan.services[app].labels.as_ref().unwrap();
+        assert_eq!(labels["prometheus.job"], app);
+        assert_eq!(labels["prometheus.port"], "8080");
+    }
+}
+
+#[test]
+fn the_monitoring_stack_uses_the_app_network_and_renders_alertmanager_by_template() {
+    let stack = RealStack::monitoring(true);
+    let plan = plan(&load(&stack.source).unwrap(), "monitoring").unwrap();
+    let networks: Vec<&str> = plan.networks.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(
+        networks,
+        ["monitoring_default"],
+        "monitoring and the app's networks are external; node-exporter names none"
+    );
+    let alertmanager = plan
+        .configs
+        .iter()
+        .find(|c| {
+            c.name
+                .as_deref()
+                .unwrap()
+                .starts_with("monitoring-alertmanager-")
+        })
+        .unwrap();
+    let driver = alertmanager.templating.as_ref().unwrap();
+    assert_eq!(driver.name, "golang");
+    let prometheus = plan
+        .configs
+        .iter()
+        .find(|c| {
+            c.name
+                .as_deref()
+                .unwrap()
+                .starts_with("monitoring-prometheus-")
+        })
+        .unwrap();
+    assert_eq!(prometheus.templating, None);
+    let password = std::fs::read(stack.password_file()).unwrap();
+    assert_eq!(
+        plan.secrets[0].name.as_deref(),
+        Some(format!("db_password_{}", content_hash(&password)).as_str()),
+        "the app's own secret, by the same name"
+    );
+    let replicas = |service: &str| {
+        plan.services[service]
+            .mode
+            .as_ref()
+            .and_then(|m| m.replicated.as_ref())
+            .and_then(|r| r.replicas)
+    };
+    assert_eq!(replicas("grafana"), Some(0), "no Grafana image on the lab");
+    assert_eq!(replicas("prometheus"), Some(1));
 }
 
 #[test]
