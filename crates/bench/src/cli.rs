@@ -29,8 +29,14 @@ pub struct Cli {
     /// started for the run and removed after it): throughput through the
     /// ingress, rolling update and rollback. Rewrites only the Cluster
     /// section of BENCHMARKS.md.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "flow")]
     pub cluster: bool,
+    /// Measure the developer loop instead: a warm `muelle up`, and
+    /// `muelle up --watch vote` from a save of vote's page to the new page
+    /// served (the source is restored after). Rewrites only the Developer
+    /// loop section of BENCHMARKS.md.
+    #[arg(long)]
+    pub flow: bool,
     /// Use the service binaries as they are instead of building them.
     #[arg(long)]
     pub no_build: bool,
@@ -72,6 +78,9 @@ impl Cli {
         }
         if self.cluster {
             extra.push("--cluster".to_owned());
+        }
+        if self.flow {
+            extra.push("--flow".to_owned());
         }
         if self.runs.is_some() {
             extra.push(format!("--runs {runs}"));

@@ -8,7 +8,7 @@
 
 mod lab;
 mod rollout;
-pub mod section;
+mod section;
 mod throughput;
 
 use std::path::Path;
@@ -64,7 +64,7 @@ pub async fn run(options: &Options) -> Result<ClusterResults, Error> {
         runs,
         elapsed: started.elapsed(),
     };
-    write(&results, &options.out, &options.command)?;
+    crate::kept::CLUSTER.write(&options.out, &section::render(&results, &options.command))?;
     Ok(results)
 }
 
@@ -123,19 +123,4 @@ async fn serving_vote(lab: &Lab) -> Result<String, Error> {
         ])
         .await?;
     Ok(image.trim().to_owned())
-}
-
-/// Replaces the Cluster section of `out`/BENCHMARKS.md.
-fn write(results: &ClusterResults, out: &Path, command: &str) -> Result<(), Error> {
-    let path = out.join("BENCHMARKS.md");
-    let old = std::fs::read_to_string(&path).unwrap_or_default();
-    let text = section::replace(&old, &section::render(results, command));
-    std::fs::create_dir_all(out)
-        .and_then(|()| std::fs::write(&path, text))
-        .map_err(|source| Error::Io {
-            what: format!("writing {}", path.display()),
-            source,
-        })?;
-    eprintln!("wrote the Cluster section of {}", path.display());
-    Ok(())
 }

@@ -12,10 +12,13 @@
 pub mod bare;
 pub mod cli;
 pub mod cluster;
+mod command;
 mod failures;
 #[cfg(test)]
 mod fixture;
+pub mod flow;
 mod images;
+mod kept;
 mod limits;
 mod machine;
 mod markdown;
@@ -319,28 +322,25 @@ fn step(what: &str, value: String) {
     eprintln!("  {what:<22} {value}");
 }
 
-/// Writes BENCHMARKS.md (keeping its Cluster section and its hand-written
-/// notes) and BENCHMARKS.svg.
+/// Writes BENCHMARKS.md (keeping its Cluster and Developer loop sections
+/// and its hand-written notes) and BENCHMARKS.svg.
 fn write(results: &Results, out: &Path, command: &str) -> Result<(), Error> {
     let io = |what: String| move |source| Error::Io { what, source };
     std::fs::create_dir_all(out).map_err(io(format!("creating {}", out.display())))?;
     let svg = out.join("BENCHMARKS.svg");
     plot::draw(results, &svg)?;
     let md_path = out.join("BENCHMARKS.md");
-    let notes = std::fs::read_to_string(&md_path)
-        .ok()
-        .and_then(|old| {
-            old.split_once(markdown::NOTES_MARKER)
-                .map(|(_, notes)| notes.to_owned())
-        })
-        .unwrap_or_else(|| "\n".into());
-    let cluster = std::fs::read_to_string(&md_path)
-        .ok()
-        .and_then(|old| cluster::section::existing(&old))
+    let old = std::fs::read_to_string(&md_path).unwrap_or_default();
+    let notes = old
+        .split_once(markdown::NOTES_MARKER)
+        .map_or_else(|| "\n".to_owned(), |(_, notes)| notes.to_owned());
+    let kept: String = [kept::CLUSTER, kept::FLOW]
+        .iter()
+        .filter_map(|k| k.existing(&old))
         .map(|section| format!("{section}\n"))
-        .unwrap_or_default();
+        .collect();
     let text = format!(
-        "{}{cluster}{}{notes}",
+        "{}{kept}{}{notes}",
         markdown::render(results, "BENCHMARKS.svg", command),
         markdown::NOTES_MARKER
     );

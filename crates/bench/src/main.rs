@@ -32,6 +32,8 @@ fn run(cli: &bench::cli::Cli) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     if cli.cluster {
         runtime.block_on(bench::cluster::run(&options))?;
+    } else if cli.flow {
+        runtime.block_on(bench::flow::run(&options))?;
     } else {
         runtime.block_on(bench::run(&options))?;
     }

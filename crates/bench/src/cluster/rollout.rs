@@ -10,8 +10,9 @@ use std::time::Duration;
 use loadgen::{Dial, Limit, Pace};
 use tokio::time::Instant;
 
-use super::lab::{Lab, host_docker};
+use super::lab::Lab;
 use crate::Error;
+use crate::command::host_docker;
 use crate::failures::Failures;
 
 /// Votes per second during the rollouts.

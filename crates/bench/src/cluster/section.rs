@@ -1,17 +1,12 @@
-//! The Cluster section of BENCHMARKS.md: written by `bench --cluster`
-//! between two markers, and carried over unchanged when the other runs
-//! rewrite the file (and the other way round).
+//! The Cluster section of BENCHMARKS.md, written by `bench --cluster`
+//! between the markers of [`CLUSTER`].
 
 use std::fmt::Write;
 
 use super::{ClusterResults, ClusterRun};
 use crate::failures::Failures;
+use crate::kept::CLUSTER;
 use crate::stats::{self, Figure};
-
-/// The line the section starts with.
-pub const BEGIN: &str = "<!-- Cluster: written by `bench --cluster`; other runs keep it. -->";
-/// The line after the section.
-pub const END: &str = "<!-- Cluster: end. -->";
 
 /// Picks one figure out of a run.
 type FigureOf = fn(&ClusterRun) -> f64;
@@ -24,7 +19,7 @@ pub fn render(results: &ClusterResults, command: &str) -> String {
     let m = &results.machine;
     let runs = &results.runs;
     let mut md = String::new();
-    let _ = writeln!(md, "{BEGIN}\n## Cluster\n");
+    let _ = writeln!(md, "{}\n## Cluster\n", CLUSTER.begin);
     let _ = writeln!(
         md,
         "Measured by `{command}` on {}, commit `{}`{}, in {:.0} s, on a lab (`muelle lab`): \
@@ -108,7 +103,7 @@ pub fn render(results: &ClusterResults, command: &str) -> String {
             through.show()
         );
     }
-    let _ = writeln!(md, "\n{END}");
+    let _ = writeln!(md, "\n{}", CLUSTER.end);
     md
 }
 
@@ -119,54 +114,4 @@ fn secs(value: f64) -> String {
 fn verdict(reached: bool, good: usize, all: usize) -> String {
     let word = if reached { "yes" } else { "**no**" };
     format!("{word} ({good}/{all} runs)")
-}
-
-/// `text` with its Cluster section replaced by `section` (or `section`
-/// put before the notes marker, or at the end, when it had none).
-pub fn replace(text: &str, section: &str) -> String {
-    if let Some((before, rest)) = text.split_once(BEGIN) {
-        let after = rest.split_once(END).map_or("", |(_, after)| after);
-        let after = after.strip_prefix('\n').unwrap_or(after);
-        return format!("{before}{section}{after}");
-    }
-    match text.split_once(crate::markdown::NOTES_MARKER) {
-        Some((before, notes)) => format!(
-            "{before}{section}\n{}{notes}",
-            crate::markdown::NOTES_MARKER
-        ),
-        None => format!("{text}\n{section}"),
-    }
-}
-
-/// The Cluster section of `text`, markers included, if it has one.
-pub fn existing(text: &str) -> Option<String> {
-    let (_, rest) = text.split_once(BEGIN)?;
-    let (inside, _) = rest.split_once(END)?;
-    Some(format!("{BEGIN}{inside}{END}\n"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::markdown::NOTES_MARKER;
-
-    #[test]
-    fn the_section_goes_before_the_notes_and_is_replaced_in_place() {
-        let first = format!("# Benchmarks\ngenerated\n{NOTES_MARKER}\nnotes\n");
-        let one = format!("{BEGIN}\n## Cluster\nold\n{END}\n");
-        let with = replace(&first, &one);
-        assert_eq!(
-            with,
-            format!("# Benchmarks\ngenerated\n{one}\n{NOTES_MARKER}\nnotes\n")
-        );
-        assert_eq!(existing(&with).as_deref(), Some(one.as_str()));
-        let two = format!("{BEGIN}\n## Cluster\nnew\n{END}\n");
-        let replaced = replace(&with, &two);
-        assert_eq!(
-            replaced,
-            format!("# Benchmarks\ngenerated\n{two}\n{NOTES_MARKER}\nnotes\n")
-        );
-        assert_eq!(existing("no section"), None);
-        assert!(replace("plain", &two).ends_with(&two));
-    }
 }

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::lab::{Lab, host_docker};
+use super::lab::Lab;
 use crate::Error;
+use crate::command::host_docker;
 use crate::failures::Failures;
 use crate::limits::CLIENTS;
 

@@ -16,6 +16,11 @@ pub async fn run(args: UpArgs, ctx: &Ctx) -> Result<()> {
     let mut project = ctx.project()?;
     let compose = project.compose()?;
     let targets = project.targets(&compose, &args.targets)?;
+    if args.watch {
+        // The images are packaged with the watch profile's binaries too, so
+        // its build is the only one watching needs.
+        local::watch::use_watch_profile(&mut project);
+    }
     let specs = local::up(&docker, &mut project, &targets, &ctx.progress).await?;
     print_urls(&specs, &targets);
     if args.watch {

@@ -128,6 +128,17 @@ pub async fn start(docker: &Docker, name: &str) -> Result<()> {
         .map_err(failed(format!("start {name}")))
 }
 
+/// Restarts a container: SIGTERM, SIGKILL after its own stop timeout, start.
+pub async fn restart(docker: &Docker, name: &str) -> Result<()> {
+    docker
+        .restart_container(
+            name,
+            None::<bollard::query_parameters::RestartContainerOptions>,
+        )
+        .await
+        .map_err(failed(format!("restart {name}")))
+}
+
 /// Stops a container with SIGTERM, then SIGKILL after `grace_secs`.
 pub async fn stop(docker: &Docker, name: &str, grace_secs: i32) -> Result<()> {
     let options = StopContainerOptions {

@@ -45,12 +45,17 @@ pub async fn prepare(
     services: &[String],
     progress: &Progress,
 ) -> Result<Prepared> {
-    let built: Vec<String> = services
+    let (ours, theirs): (Vec<String>, Vec<String>) = services
         .iter()
-        .filter(|s| project.manifest.services.contains_key(*s))
         .cloned()
+        .partition(|s| project.manifest.services.contains_key(s));
+    // A service running a mounted host binary (`up --watch`) keeps the
+    // image it has: the binary is not packaged again.
+    let built: Vec<String> = ours
+        .into_iter()
+        .filter(|s| !project.watch_binaries.contains_key(s))
         .collect();
-    for service in services.iter().filter(|s| !built.contains(s)) {
+    for service in &theirs {
         for var in project.image_variables(service) {
             let default = project.compose()?.services[service]
                 .image

@@ -269,6 +269,20 @@ pub async fn up(
     Ok(specs)
 }
 
+/// Restarts the containers of `services` (a mounted binary was rebuilt)
+/// and waits until they are healthy again.
+pub async fn restart(
+    docker: &Docker,
+    project: &Project,
+    services: &[String],
+    progress: &Progress,
+) -> Result<()> {
+    for service in services {
+        containers::restart(docker, &project.container_name(service)).await?;
+    }
+    wait_healthy(docker, project, services, progress).await
+}
+
 /// Stops and removes the containers of `services`; with `everything`, the
 /// project's networks and leftover containers too. Volumes stay.
 pub async fn down(

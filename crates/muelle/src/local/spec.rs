@@ -148,6 +148,13 @@ pub fn container(
             None => format!("{source}:{target}"),
         });
     }
+    if let Some(binary) = project.watch_binaries.get(service) {
+        binds.push(format!(
+            "{}:{}:ro",
+            binary.display(),
+            project.manifest.build.binary_path.display()
+        ));
+    }
     let networks: Vec<(String, Vec<String>)> = def
         .network_names()
         .into_iter()

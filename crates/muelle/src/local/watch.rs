@@ -2,6 +2,11 @@
 //! some change and then stay still briefly, rebuilds and restarts only the
 //! services they belong to. Polling needs no inotify limits and works the
 //! same on every file system; a few hundred files cost microseconds.
+//!
+//! The watch profile is built once when watching starts, so the first save
+//! compiles only what it changed, and each service then runs its binary
+//! from the host, mounted over the image's: a rebuild is a restart, with no
+//! image to package (as nodemon restarts a mounted app in the thesis).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,6 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bollard::Docker;
 
 use crate::error::Result;
+use crate::image::host_build::cargo_build;
 use crate::project::Project;
 use crate::ui::progress::Progress;
 
@@ -89,10 +95,15 @@ pub async fn run(
         progress.say("nothing to watch: none of the targets is built by muelle");
         return Ok(());
     }
-    if let Some(profile) = project.manifest.build.watch_profile.clone() {
-        project.manifest.build.profile = profile;
-        project.strip_debuginfo = true;
-    }
+    use_watch_profile(project);
+    let services: Vec<String> = watched.keys().cloned().collect();
+    let task = progress.task(format!(
+        "warming the {} build of {}",
+        project.manifest.build.profile,
+        services.join(", ")
+    ));
+    run_builds(docker, project, &services, progress).await?;
+    task.done("running from the host");
     let mut seen: BTreeMap<String, Fingerprint> = watched
         .iter()
         .map(|(s, p)| (s.clone(), fingerprint(p)))
@@ -122,7 +133,7 @@ pub async fn run(
             seen.insert(service.clone(), fingerprint(&watched[service]));
         }
         progress.say(&format!("change in {}: rebuilding", changed.join(", ")));
-        match crate::local::up(docker, project, &changed, progress).await {
+        match run_builds(docker, project, &changed, progress).await {
             Ok(_) => progress.say(&format!(
                 "{} reloaded in {:.1}s",
                 changed.join(", "),
@@ -130,6 +141,37 @@ pub async fn run(
             )),
             Err(e) => progress.say(&format!("muelle: {e}; still watching")),
         }
+    }
+}
+
+/// Switches host builds to the manifest's `watch_profile`, if it names one,
+/// stripped of debug info (ten times the code in an unoptimised binary).
+pub fn use_watch_profile(project: &mut Project) {
+    if let Some(profile) = project.manifest.build.watch_profile.clone() {
+        project.manifest.build.profile = profile;
+        project.strip_debuginfo = true;
+    }
+}
+
+/// Builds `services` on the host and runs the new binaries: the first time
+/// (or when a binary's path moved) their containers are made again with
+/// the binary mounted, later a restart is enough.
+async fn run_builds(
+    docker: &Docker,
+    project: &mut Project,
+    services: &[String],
+    progress: &Progress,
+) -> Result<()> {
+    let binaries = cargo_build(project, services, progress).await?;
+    let moved = binaries
+        .iter()
+        .any(|(service, path)| project.watch_binaries.get(service) != Some(path));
+    project.watch_binaries.extend(binaries);
+    if moved {
+        crate::local::up(docker, project, services, progress).await?;
+        Ok(())
+    } else {
+        crate::local::restart(docker, project, services, progress).await
     }
 }
 

@@ -84,6 +84,10 @@ pub struct Build {
     /// The runtime base image used when the variable is not set.
     #[serde(default = "default_runtime_image")]
     pub runtime_image: String,
+    /// Where the packaging Dockerfile puts the binary in the image:
+    /// `up --watch` mounts each new build there instead of packaging it.
+    #[serde(default = "default_binary_path")]
+    pub binary_path: PathBuf,
 }
 
 impl Default for Build {
@@ -94,8 +98,13 @@ impl Default for Build {
             dockerfile: default_dockerfile(),
             runtime_arg: default_runtime_arg(),
             runtime_image: default_runtime_image(),
+            binary_path: default_binary_path(),
         }
     }
+}
+
+fn default_binary_path() -> PathBuf {
+    PathBuf::from("/usr/local/bin/app")
 }
 
 /// `[services.<name>]`: a service whose image muelle builds from a cargo package.

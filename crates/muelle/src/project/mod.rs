@@ -56,6 +56,10 @@ pub struct Project {
     /// Strip debug info from host builds: `--watch` packages unoptimised
     /// binaries, and their debug info is ten times the code.
     pub strip_debuginfo: bool,
+    /// Services that run a binary built on the host, mounted over the
+    /// image's own (`up --watch`), by the binary's path: a rebuild then
+    /// only needs a restart, not a new image.
+    pub watch_binaries: BTreeMap<String, PathBuf>,
     compose_path: PathBuf,
     compose_text: String,
 }
@@ -100,6 +104,7 @@ impl Project {
             extra_labels,
             overrides: BTreeMap::new(),
             strip_debuginfo: false,
+            watch_binaries: BTreeMap::new(),
             compose_path,
             compose_text,
         };
