@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use crate::machine::Machine;
 use crate::{Error, Options};
 use edit::PageEdit;
-use env::Env;
+use env::{Env, Watching};
 
 /// What one run of the loop measured, in seconds.
 #[derive(Debug, Clone)]
@@ -96,14 +96,14 @@ async fn measure(env: &Env, page: &PageEdit, runs: usize) -> Result<Vec<FlowRun>
         let watching = env.watch("vote").await?;
         let watch_start = begun.elapsed().as_secs_f64();
         marker += 1;
-        let first_save = save(env, page, marker).await;
+        let first_save = save(env, &watching, page, marker).await;
         let mut saves = Vec::new();
         for _ in 0..SAVES {
             if first_save.is_err() {
                 break;
             }
             marker += 1;
-            saves.push(save(env, page, marker).await);
+            saves.push(save(env, &watching, page, marker).await);
         }
         watching.stop().await?;
         let first_save = first_save?;
@@ -126,10 +126,19 @@ async fn measure(env: &Env, page: &PageEdit, runs: usize) -> Result<Vec<FlowRun>
     Ok(measured)
 }
 
-/// Saves the page with `marker` and waits until vote serves it; seconds.
-async fn save(env: &Env, page: &PageEdit, marker: usize) -> Result<f64, Error> {
+/// Saves the page with `marker` and waits until vote serves it; returns
+/// the seconds that took, once the watcher is idle again.
+async fn save(
+    env: &Env,
+    watching: &Watching,
+    page: &PageEdit,
+    marker: usize,
+) -> Result<f64, Error> {
+    let reloads = watching.reloads();
     let text = page.save(marker)?;
     let saved = Instant::now();
     env.served(&text, SERVED).await?;
-    Ok(saved.elapsed().as_secs_f64())
+    let took = saved.elapsed().as_secs_f64();
+    watching.wait_reloaded(reloads, SERVED).await?;
+    Ok(took)
 }

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
@@ -50,7 +52,12 @@ pub struct Env {
 /// A running `muelle up --watch`.
 pub struct Watching {
     child: Child,
+    /// Reloads it has reported so far.
+    reloads: Arc<AtomicUsize>,
 }
+
+/// What `muelle up --watch` prints when a reload is done (healthy again).
+const RELOADED: &str = " reloaded in ";
 
 impl Env {
     /// The environment, on two free ports.
@@ -118,9 +125,18 @@ impl Env {
                 format!("up --watch did not start watching: {last}"),
             ));
         }
-        // Keep reading, so that muelle never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Watching { child })
+        // Keep reading, so that muelle never blocks on a full pipe, and
+        // count the reloads.
+        let reloads = Arc::new(AtomicUsize::new(0));
+        let counted = reloads.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.contains(RELOADED) {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        Ok(Watching { child, reloads })
     }
 
     /// Waits until vote's page contains `text`.
@@ -159,6 +175,24 @@ impl Env {
 }
 
 impl Watching {
+    /// Reloads reported so far.
+    pub fn reloads(&self) -> usize {
+        self.reloads.load(Ordering::SeqCst)
+    }
+
+    /// Waits until more than `seen` reloads were reported: the watcher is
+    /// idle again, as it is when a developer saves the next time.
+    pub async fn wait_reloaded(&self, seen: usize, deadline: Duration) -> Result<(), Error> {
+        let until = Instant::now() + deadline;
+        while self.reloads() <= seen {
+            if Instant::now() >= until {
+                return Err(Error::Stalled("muelle up --watch never finished a reload"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
+
     /// Stops watching as a developer does (Ctrl-C).
     pub async fn stop(mut self) -> Result<(), Error> {
         if let Some(pid) = self.child.id().and_then(|p| i32::try_from(p).ok()) {

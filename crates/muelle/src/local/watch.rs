@@ -19,11 +19,12 @@ use crate::image::host_build::cargo_build;
 use crate::project::Project;
 use crate::ui::progress::Progress;
 
-/// Time between two looks at the sources.
-const POLL: Duration = Duration::from_millis(300);
+/// Time between two looks at the sources (a look at a few hundred files
+/// costs well under a millisecond).
+const POLL: Duration = Duration::from_millis(100);
 /// Changes must stop for this long before a rebuild, so a save of several
 /// files (or an editor's temp-file dance) rebuilds once.
-const DEBOUNCE: Duration = Duration::from_millis(400);
+const DEBOUNCE: Duration = Duration::from_millis(200);
 
 /// A cheap fingerprint of a tree: newest modification time and file count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
