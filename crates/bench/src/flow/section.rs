@@ -109,7 +109,9 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| warm `muelle up`, nothing changed < 5 s | 0.80 s [0.80 s–0.80 s] | yes (2/2) |"),
+            md.contains(
+                "| warm `muelle up`, nothing changed < 5 s | 0.80 s [0.80 s–0.80 s] | yes (2/2) |"
+            ),
             "{md}"
         );
         assert!(

@@ -1,4 +1,7 @@
-//! `muelle up --watch`: a saved source change is served without restarting muelle.
+//! `muelle up --watch`: a saved source change is served without restarting
+//! muelle, from the host's binary mounted into the container (no image is
+//! packaged for it), and a plain `muelle up` afterwards goes back to the
+//! packaged image without the mount.
 
 use std::time::Duration;
 
@@ -32,6 +35,12 @@ fn a_source_change_is_rebuilt_and_served() {
             "{stdout}"
         );
         assert_eq!(http(port, "GET /", &[], ""), Some((200, "hello v1".into())));
+        let container = format!("{project}-hello-1");
+        let (binds, watched_image) = mounts_and_image(&container);
+        assert!(
+            binds.contains(":/usr/local/bin/app:ro") && binds.contains("/target/debug/hello"),
+            "the watched service does not run the host's binary: {binds}"
+        );
 
         let main = dir.path().join("src/main.rs");
         let source = std::fs::read_to_string(&main).unwrap();
@@ -42,6 +51,11 @@ fn a_source_change_is_rebuilt_and_served() {
         eventually("the reload to be reported", Duration::from_secs(10), || {
             stderr().contains("hello reloaded in").then_some(())
         });
+        assert_eq!(
+            mounts_and_image(&container).1,
+            watched_image,
+            "a save packaged a new image"
+        );
     }));
     let _ = child.kill();
     let _ = child.wait();
@@ -49,4 +63,33 @@ fn a_source_change_is_rebuilt_and_served() {
         eprintln!("muelle's stderr:\n{}", stderr());
         std::panic::resume_unwind(panic);
     }
+
+    Test::new(dir.path(), &project)
+        .env("HELLO_PORT", port.to_string())
+        .env("HELLO_IMAGE", &image)
+        .args(&["up", "hello"])
+        .success();
+    let container = format!("{project}-hello-1");
+    let (binds, _) = mounts_and_image(&container);
+    assert!(
+        !binds.contains("/usr/local/bin/app"),
+        "plain up kept the mount: {binds}"
+    );
+    assert_eq!(http(port, "GET /", &[], ""), Some((200, "hello v2".into())));
+}
+
+/// A container's bind mounts and its image id, as the engine has them.
+fn mounts_and_image(container: &str) -> (String, String) {
+    let output = std::process::Command::new("docker")
+        .args([
+            "inspect",
+            "--format",
+            "{{json .HostConfig.Binds}} {{.Image}}",
+            container,
+        ])
+        .output()
+        .expect("docker inspect");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let (binds, image) = text.trim().rsplit_once(' ').unwrap_or_default();
+    (binds.to_owned(), image.to_owned())
 }
