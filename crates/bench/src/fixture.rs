@@ -115,6 +115,7 @@ pub fn run() -> Run {
         },
         vote_always: vote(),
         upsert: 100_000.0,
+        upsert_cpu: vec![("postgres", 0.8), ("bench (client)", 0.2)],
         drain_batch: 1000,
         drain: drain(),
         batches: OTHER_BATCHES

@@ -227,8 +227,9 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
     );
     let rpush_pipelined = pipelined.await?.rate;
     step("RPUSH pipelined", stats::per_second(rpush_pipelined));
-    let upsert = limits::raw_upsert(&stack.db, sizes.upsert_rows, sizes.batch).await?;
-    step("raw batched upsert", stats::per_second(upsert));
+    let postgres = procs::with_children(stack.postgres_pid);
+    let upsert = limits::raw_upsert(&stack.db, postgres, sizes.upsert_rows, sizes.batch).await?;
+    step("raw batched upsert", stats::per_second(upsert.rate));
     let drain = phases::drain::run(stack, sizes.drain_votes, sizes.batch).await?;
     step("worker drain", stats::per_second(drain.rate));
     let batches = phases::batches::run(stack, sizes.upsert_rows, sizes.drain_votes).await?;
@@ -284,7 +285,8 @@ async fn one_run(stack: &mut stack::Stack, sizes: &Sizes) -> Result<results::Run
         open,
         wrk,
         vote_always,
-        upsert,
+        upsert: upsert.rate,
+        upsert_cpu: upsert.cpu,
         drain_batch: sizes.batch,
         drain,
         batches,

@@ -89,12 +89,15 @@ fn parse_csv_rate(csv: &str) -> Option<f64> {
 /// The raw batched upsert of DESIGN.md §8: `rows` new voters, `batch` rows
 /// per statement, each statement its own transaction, on one connection,
 /// into a twin of `votes` without result's tally triggers. Returns rows per
-/// second. The table is emptied first.
+/// second and the cores PostgreSQL (`postgres`, the server and its
+/// backends) and the benchmark's own client used meanwhile. The table is
+/// emptied first.
 pub async fn raw_upsert(
     client: &tokio_postgres::Client,
+    postgres: Vec<u32>,
     rows: usize,
     batch: usize,
-) -> Result<f64, Error> {
+) -> Result<UpsertRun, Error> {
     client.batch_execute("TRUNCATE votes_bare").await?;
     let statement = client
         .prepare(
@@ -110,13 +113,30 @@ pub async fn raw_upsert(
         .zip(votes.chunks(batch))
         .map(|(ids, votes)| (ids.iter().map(String::as_str).collect(), votes))
         .collect();
+    let cpu = CpuMeter::start(vec![
+        ("postgres", postgres),
+        ("bench (client)", vec![std::process::id()]),
+    ]);
     let started = Instant::now();
     for (ids, votes) in &batches {
         client.execute(&statement, &[ids, votes]).await?;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = cpu.cores();
     client.batch_execute("TRUNCATE votes_bare").await?;
-    Ok(rows as f64 / elapsed)
+    Ok(UpsertRun {
+        rate: rows as f64 / elapsed,
+        cpu,
+    })
+}
+
+/// What one raw batched upsert measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpsertRun {
+    /// Rows per second.
+    pub rate: f64,
+    /// Cores each process group used during it.
+    pub cpu: Vec<(&'static str, f64)>,
 }
 
 /// A prefix that keeps the voter ids of separate runs apart.

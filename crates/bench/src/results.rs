@@ -61,6 +61,8 @@ pub struct Run {
     pub vote_always: VoteRun,
     /// Raw batched upsert, rows per second, at [`Run::drain_batch`].
     pub upsert: f64,
+    /// Cores PostgreSQL and the benchmark's client used during it.
+    pub upsert_cpu: Vec<(&'static str, f64)>,
     /// The batch size of `upsert` and `drain`: [`Sizes::batch`].
     pub drain_batch: usize,
     /// The worker draining a full queue.

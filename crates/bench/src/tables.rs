@@ -201,7 +201,7 @@ pub fn cpu(md: &mut String, results: &Results) {
         md,
         "| phase | process | cores | CPU per operation |\n|---|---|---|---|"
     );
-    let phases: [(&str, CpuOf, RateOf); 6] = [
+    let phases: [(&str, CpuOf, RateOf); 7] = [
         ("`RPUSH` un-pipelined", |r| &r.rpush_cpu, |r| r.rpush),
         (
             "vote at full speed",
@@ -223,6 +223,7 @@ pub fn cpu(md: &mut String, results: &Results) {
             |r| &r.vote_always.cpu,
             |r| r.vote_always.report.throughput,
         ),
+        ("raw batched upsert", |r| &r.upsert_cpu, |r| r.upsert),
         ("worker draining", |r| &r.drain.cpu, |r| r.drain.rate),
     ];
     for (phase, of, rate) in phases {
