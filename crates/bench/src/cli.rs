@@ -99,6 +99,7 @@ impl Cli {
             bins,
             build: !self.no_build,
             command,
+            with_flow: !self.smoke && !self.cluster && !self.flow,
         })
     }
 }

@@ -7,7 +7,8 @@
 //! batched upsert then the worker draining a full queue; vote-to-screen
 //! latency through all three services; and many idle `/events` clients on
 //! result. Runs are repeated and each figure reported as its median with
-//! min and max, in BENCHMARKS.md with an SVG plot.
+//! min and max, in BENCHMARKS.md with an SVG plot. The full run then
+//! measures the developer loop too ([`flow`]); the smoke run does not.
 
 pub mod bare;
 pub mod cli;
@@ -164,7 +165,14 @@ pub struct Options {
     pub build: bool,
     /// The command line that reproduces this run, for the report.
     pub command: String,
+    /// Whether the full run also measures the developer loop (as
+    /// `--flow`, with at most [`FLOW_RUNS`] runs); the smoke run does not.
+    pub with_flow: bool,
 }
+
+/// Runs of the developer loop within the full benchmark: each is a watch
+/// session of half a minute, and the whole stays under 15 minutes.
+pub const FLOW_RUNS: usize = 3;
 
 /// Runs the benchmark, writes BENCHMARKS.md and the plot into
 /// `options.out`, and returns what it measured.
@@ -193,6 +201,14 @@ pub async fn run(options: &Options) -> Result<Results, Error> {
     };
     write(&results, &options.out, &options.command)?;
     eprintln!("\n{}", markdown::summary(&results));
+    if options.with_flow {
+        eprintln!("\nthe developer loop");
+        let flow = Options {
+            runs: options.runs.min(FLOW_RUNS),
+            ..options.clone()
+        };
+        flow::run(&flow).await?;
+    }
     Ok(results)
 }
 

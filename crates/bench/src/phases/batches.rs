@@ -25,7 +25,9 @@ pub async fn run(stack: &mut Stack, rows: usize, votes: usize) -> Result<Vec<Bat
     let mut runs = Vec::new();
     for batch in OTHER_BATCHES {
         let postgres = crate::procs::with_children(stack.postgres_pid);
-        let upsert = limits::raw_upsert(&stack.db, postgres, rows, batch).await?.rate;
+        let upsert = limits::raw_upsert(&stack.db, postgres, rows, batch)
+            .await?
+            .rate;
         let drain = drain::run(stack, votes, batch).await?;
         runs.push(BatchRun {
             batch,
