@@ -19,8 +19,8 @@ pub struct Machine {
     pub rustc: String,
     /// The commit measured, its full sha (`git rev-parse HEAD`).
     pub commit: String,
-    /// Whether tracked files differed from that commit: then the figures
-    /// describe code no commit holds.
+    /// Whether tracked files (but BENCHMARKS.md and its plot) differed
+    /// from that commit: then the figures describe code no commit holds.
     pub dirty: bool,
     /// UTC date and time of the start.
     pub date: String,
@@ -50,7 +50,18 @@ impl Machine {
             .find_map(|l| l.strip_prefix("PRETTY_NAME="))
             .map_or("Linux".into(), |v| v.trim_matches('"').to_owned());
         let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-        let dirty = !output("git", &["status", "--porcelain", "--untracked-files=no"]).is_empty();
+        // The benchmark's own outputs do not count: the full run writes
+        // BENCHMARKS.md before it measures the developer loop.
+        let status = [
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ":(top)",
+            ":(top,exclude)BENCHMARKS.md",
+            ":(top,exclude)BENCHMARKS.svg",
+        ];
+        let dirty = !output("git", &status).is_empty();
         Machine {
             cpu: format!("{model}, {cores} cores"),
             memory,
