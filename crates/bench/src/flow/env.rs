@@ -154,7 +154,7 @@ impl Env {
         Err(Error::Stalled("vote never served the saved page"))
     }
 
-    /// Removes the environment's containers, network and volumes.
+    /// Removes the environment's containers, network, volumes and images.
     pub async fn remove(&self) -> Result<(), Error> {
         self.muelle(&["down"]).await?;
         let label = format!("label=com.docker.compose.project={PROJECT}");

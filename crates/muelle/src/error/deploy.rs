@@ -173,6 +173,6 @@ fn known_stacks(known: &[String]) -> String {
     if known.is_empty() {
         "muelle.toml declares no [stacks.<name>] besides the app's [stack]".into()
     } else {
-        format!("choose {} (muelle.toml\'s [stacks])", known.join(", "))
+        format!("choose {} (muelle.toml's [stacks])", known.join(", "))
     }
 }

@@ -262,28 +262,18 @@ fn the_monitoring_stack_uses_the_app_network_and_renders_alertmanager_by_templat
         ["monitoring_default"],
         "monitoring and the app's networks are external; node-exporter names none"
     );
-    let alertmanager = plan
-        .configs
-        .iter()
-        .find(|c| {
-            c.name
-                .as_deref()
-                .unwrap()
-                .starts_with("monitoring-alertmanager-")
-        })
+    let config = |prefix: &str| {
+        plan.configs
+            .iter()
+            .find(|c| c.name.as_deref().unwrap().starts_with(prefix))
+            .unwrap()
+    };
+    let driver = config("monitoring-alertmanager-")
+        .templating
+        .as_ref()
         .unwrap();
-    let driver = alertmanager.templating.as_ref().unwrap();
     assert_eq!(driver.name, "golang");
-    let prometheus = plan
-        .configs
-        .iter()
-        .find(|c| {
-            c.name
-                .as_deref()
-                .unwrap()
-                .starts_with("monitoring-prometheus-")
-        })
-        .unwrap();
+    let prometheus = config("monitoring-prometheus-");
     assert_eq!(prometheus.templating, None);
     let password = std::fs::read(stack.password_file()).unwrap();
     assert_eq!(
